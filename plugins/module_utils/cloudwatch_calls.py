@@ -1,0 +1,31 @@
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the bluegreen.aws project
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The CloudWatch calls of the blue-green modules, retried, errors wrapped."""
+
+from __future__ import annotations
+
+from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+
+from ansible_collections.bluegreen.aws.plugins.module_utils.elbv2_calls import elbv2_error_handler
+
+
+@elbv2_error_handler("describe alarms {alarm_names}")
+@AWSRetry.jittered_backoff()
+def describe_alarm_states(client, alarm_names):
+    """``{alarm_name: state}`` (OK, ALARM, INSUFFICIENT_DATA) for the metric and composite alarms named."""
+    states = {}
+    names = list(alarm_names)
+    for start in range(0, len(names), 100):
+        response = client.describe_alarms(AlarmNames=names[start:start + 100], AlarmTypes=["MetricAlarm", "CompositeAlarm"])
+        for alarm in response.get("MetricAlarms", []) + response.get("CompositeAlarms", []):
+            states[alarm["AlarmName"]] = alarm["StateValue"]
+    return states
+
+
+@elbv2_error_handler("set the state of alarm {alarm_name}")
+@AWSRetry.jittered_backoff()
+def set_alarm_state(client, alarm_name, state, reason):
+    client.set_alarm_state(AlarmName=alarm_name, StateValue=state, StateReason=reason)

@@ -1,0 +1,121 @@
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the bluegreen.aws project
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""One small function per ELBv2 call the blue-green modules make.
+
+Each call is retried with ``AWSRetry.jittered_backoff()`` (throttling and
+other transient errors) and wrapped by an error handler in the style of
+``amazon.aws.plugins.module_utils.errors``: a failure raises
+``AnsibleBlueGreenELBv2Error`` whose message says what was being done and on
+which resource ("Failed to modify listener <arn>: <AWS message>"); a
+"not found" error on a lookup returns a default value instead. Modules catch
+the one exception type in ``main`` and hand it to ``fail_json_aws_error``.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+
+try:
+    import botocore
+except ImportError:
+    pass  # Modules are responsible for handling this (AnsibleAWSModule does).
+
+from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
+from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
+
+
+class AnsibleBlueGreenELBv2Error(AnsibleAWSError):
+    pass
+
+
+_NOT_FOUND = object()
+
+
+def elbv2_error_handler(description, missing_codes=(), default_value=_NOT_FOUND):
+    """Wrap a call: errors become AnsibleBlueGreenELBv2Error("Failed to <description>").
+
+    ``description`` is formatted with the wrapped function's arguments, so the
+    message names the resource ("modify listener {listener_arn}"). When one of
+    ``missing_codes`` is returned by AWS, ``default_value`` is returned instead.
+    """
+
+    def wrapper(func):
+        signature = inspect.signature(func)
+
+        @functools.wraps(func)
+        def handler(*args, **kwargs):
+            arguments = signature.bind(*args, **kwargs).arguments
+            what = description.format(**{k: _readable(v) for k, v in arguments.items()})
+            try:
+                return func(*args, **kwargs)
+            except botocore.exceptions.ClientError as e:
+                if e.response.get("Error", {}).get("Code") in missing_codes and default_value is not _NOT_FOUND:
+                    return default_value
+                raise AnsibleBlueGreenELBv2Error(message=f"Failed to {what}", exception=e) from e
+            except botocore.exceptions.WaiterError as e:
+                raise AnsibleBlueGreenELBv2Error(message=f"Timeout trying to {what}", exception=e) from e
+            except botocore.exceptions.BotoCoreError as e:
+                raise AnsibleBlueGreenELBv2Error(message=f"Failed to {what}", exception=e) from e
+
+        return handler
+
+    return wrapper
+
+
+def _readable(value):
+    if isinstance(value, (list, tuple)):
+        return ", ".join(str(v) for v in value)
+    return value
+
+
+def is_arn(name_or_arn):
+    return name_or_arn.startswith("arn:")
+
+
+@elbv2_error_handler("describe load balancer {name}", ("LoadBalancerNotFound",), None)
+@AWSRetry.jittered_backoff()
+def describe_load_balancer(client, name):
+    """The load balancer called ``name``, or None when there is none."""
+    load_balancers = client.describe_load_balancers(Names=[name])["LoadBalancers"]
+    return load_balancers[0] if load_balancers else None
+
+
+@elbv2_error_handler("describe listeners of load balancer {load_balancer_arn}")
+@AWSRetry.jittered_backoff()
+def describe_listeners(client, load_balancer_arn):
+    paginator = client.get_paginator("describe_listeners")
+    return paginator.paginate(LoadBalancerArn=load_balancer_arn).build_full_result()["Listeners"]
+
+
+@elbv2_error_handler("describe target group {name_or_arn}", ("TargetGroupNotFound",), None)
+@AWSRetry.jittered_backoff()
+def describe_target_group(client, name_or_arn):
+    """The target group with this name or ARN, or None when there is none."""
+    key = "TargetGroupArns" if is_arn(name_or_arn) else "Names"
+    target_groups = client.describe_target_groups(**{key: [name_or_arn]})["TargetGroups"]
+    return target_groups[0] if target_groups else None
+
+
+@elbv2_error_handler("describe target health of {target_group_arn}")
+@AWSRetry.jittered_backoff()
+def describe_target_health(client, target_group_arn):
+    return client.describe_target_health(TargetGroupArn=target_group_arn)["TargetHealthDescriptions"]
+
+
+@elbv2_error_handler("describe tags of {resource_arns}")
+@AWSRetry.jittered_backoff()
+def describe_tags(client, resource_arns):
+    """``{resource_arn: {tag_key: tag_value}}`` for up to 20 resources."""
+    descriptions = client.describe_tags(ResourceArns=list(resource_arns))["TagDescriptions"]
+    return {d["ResourceArn"]: boto3_tag_list_to_ansible_dict(d.get("Tags") or []) for d in descriptions}
+
+
+@elbv2_error_handler("modify listener {listener_arn}")
+@AWSRetry.jittered_backoff()
+def modify_listener(client, listener_arn, default_actions):
+    return client.modify_listener(ListenerArn=listener_arn, DefaultActions=default_actions)["Listeners"][0]

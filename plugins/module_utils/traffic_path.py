@@ -1,0 +1,97 @@
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the bluegreen.aws project
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Locate an application's traffic path (read only).
+
+The traffic path is the ALB, its production listener, its optional test
+listener and the blue and green target groups with their health. Both
+``listener_switch`` and ``bluegreen_info`` name it with the same options
+(``traffic_path_argument_spec``) and resolve it with ``resolve_traffic_path``.
+"""
+
+from __future__ import annotations
+
+from ansible_collections.bluegreen.aws.plugins.module_utils.elbv2_calls import AnsibleBlueGreenELBv2Error
+from ansible_collections.bluegreen.aws.plugins.module_utils.elbv2_calls import describe_listeners
+from ansible_collections.bluegreen.aws.plugins.module_utils.elbv2_calls import describe_load_balancer
+from ansible_collections.bluegreen.aws.plugins.module_utils.elbv2_calls import describe_target_group
+from ansible_collections.bluegreen.aws.plugins.module_utils.elbv2_calls import describe_target_health
+from ansible_collections.bluegreen.aws.plugins.module_utils.listener import COLORS
+from ansible_collections.bluegreen.aws.plugins.module_utils.listener import count_health
+
+
+def traffic_path_argument_spec():
+    return dict(
+        load_balancer_name=dict(type="str", required=True),
+        listener_port=dict(type="int", default=80),
+        test_listener_port=dict(type="int"),
+        target_groups=dict(
+            type="dict",
+            required=True,
+            options=dict(
+                blue=dict(type="str", required=True),
+                green=dict(type="str", required=True),
+            ),
+        ),
+    )
+
+
+def validate_ports(listener_port, test_listener_port):
+    """An error message when the two listener ports are the same, else None."""
+    if test_listener_port is not None and test_listener_port == listener_port:
+        return (
+            f"test_listener_port must differ from listener_port; both are {listener_port} "
+            "(the test listener always forwards to the idle color)"
+        )
+    return None
+
+
+def _fail(message):
+    raise AnsibleBlueGreenELBv2Error(message=message)
+
+
+def _listener_on(listeners, port, load_balancer_name, option):
+    for listener in listeners:
+        if listener["Port"] == port:
+            return listener
+    ports = ", ".join(str(p) for p in sorted(listener["Port"] for listener in listeners)) or "none"
+    _fail(f"Load balancer {load_balancer_name} has no listener on port {port} ({option}); its listener ports: {ports}")
+
+
+def resolve_traffic_path(client, load_balancer_name, listener_port, test_listener_port, target_groups):
+    """Read everything the modules need; raise AnsibleBlueGreenELBv2Error on anything missing.
+
+    Returns a dict with ``load_balancer``, ``listener``, ``test_listener``
+    (None without ``test_listener_port``), ``target_groups`` and
+    ``arns_by_color`` (per color), and ``health`` (``{color: {healthy, total}}``).
+    """
+    load_balancer = describe_load_balancer(client, load_balancer_name)
+    if load_balancer is None:
+        _fail(f"Load balancer {load_balancer_name} not found in this region")
+    listeners = describe_listeners(client, load_balancer["LoadBalancerArn"])
+    listener = _listener_on(listeners, listener_port, load_balancer_name, "listener_port")
+    test_listener = None
+    if test_listener_port is not None:
+        test_listener = _listener_on(listeners, test_listener_port, load_balancer_name, "test_listener_port")
+
+    groups = {}
+    for color in COLORS:
+        group = describe_target_group(client, target_groups[color])
+        if group is None:
+            _fail(f"Target group {target_groups[color]} (target_groups.{color}) not found")
+        groups[color] = group
+    arns_by_color = {color: groups[color]["TargetGroupArn"] for color in COLORS}
+    if arns_by_color["blue"] == arns_by_color["green"]:
+        _fail(f"target_groups.blue and target_groups.green name the same target group {arns_by_color['blue']}")
+
+    health = {color: count_health(describe_target_health(client, arns_by_color[color])) for color in COLORS}
+    return dict(
+        load_balancer=load_balancer,
+        listener=listener,
+        test_listener=test_listener,
+        target_groups=groups,
+        arns_by_color=arns_by_color,
+        health=health,
+    )

@@ -1,0 +1,517 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the bluegreen.aws project
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: listener_switch
+version_added: 0.1.0
+short_description: Shift an ALB listener's traffic between blue and green target groups
+description:
+  - Sets the default action of an Application Load Balancer's production listener
+    to a weighted forward that sends O(weight) percent of requests to the target
+    group of O(color) and the rest to the other color.
+  - Health gate - before changing the production listener, the module counts
+    the healthy targets of O(color). When O(color) would receive traffic
+    (O(weight) above 0) and has fewer than O(min_healthy) healthy targets, the
+    module fails and changes nothing.
+  - When O(weight=100) and O(test_listener_port) is set, the test listener is
+    pointed at the other color, which is now idle.
+  - Nothing is written when the listeners already send traffic as requested.
+  - Canary - with O(steps), the weight moves in steps; after each step the
+    module watches O(alarms) for the step's C(pause). When an alarm goes to
+    C(ALARM), the production listener is restored to O(restore_weights) (by
+    default, the weights it had before this task) and the module fails, naming
+    the alarm and the step. The returned RV(timeline) says what happened when.
+  - The module refuses to replace a default action that does not forward, or
+    that forwards to a target group other than the blue and green ones.
+author:
+  - bluegreen.aws maintainers (@bluegreen-aws)
+options:
+  color:
+    description:
+      - The color to send O(weight) percent of production traffic to.
+    type: str
+    required: true
+    choices: ["blue", "green"]
+  weight:
+    description:
+      - Percent of production traffic for O(color), from 0 to 100.
+      - The other color receives the rest.
+      - A value between 1 and 99 starts or continues a canary; V(100) completes the switch.
+      - Defaults to V(100). Mutually exclusive with O(steps).
+    type: int
+  steps:
+    description:
+      - Weights to go through, in order, each followed by a pause during which
+        O(alarms) are watched. The last step's weight is where traffic ends.
+      - Mutually exclusive with O(weight).
+    type: list
+    elements: dict
+    suboptions:
+      weight:
+        description: Percent of production traffic for O(color) in this step.
+        type: int
+        required: true
+      pause:
+        description: Seconds to watch O(alarms) after this step's weight is set.
+        type: int
+        default: 0
+  alarms:
+    description:
+      - CloudWatch alarm names (metric or composite) that watch O(color).
+      - Checked before the first write (the switch refuses to start when one is
+        in C(ALARM) or does not exist) and polled every O(poll_interval) seconds
+        during each step's pause.
+    type: list
+    elements: str
+    default: []
+  poll_interval:
+    description:
+      - Seconds between two reads of O(alarms) during a pause. An alarm is
+        acted on at most this long after it goes to C(ALARM).
+    type: int
+    default: 5
+  restore_weights:
+    description:
+      - Weights to restore when an alarm fires, for example V(blue=100) and V(green=0).
+      - Defaults to the weights before this task. Give it when a playbook runs
+        one step per task, so every step restores the state before the first one.
+    type: dict
+    suboptions:
+      blue:
+        description: Percent of production traffic for blue.
+        type: int
+        required: true
+      green:
+        description: Percent of production traffic for green.
+        type: int
+        required: true
+  min_healthy:
+    description:
+      - Healthy targets O(color) needs before it may receive any traffic.
+      - A target is healthy when its target health state is C(healthy).
+    type: int
+    default: 1
+extends_documentation_fragment:
+  - bluegreen.aws.traffic_path
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
+  - ansible.builtin.action_common_attributes
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
+  platform:
+    platforms: all
+notes:
+  - The test listener is only changed when the final weight is V(100); during a
+    canary it keeps forwarding to the color it forwarded to before.
+  - In check mode the steps are predicted and no pause is waited.
+  - A run killed during a pause leaves the weights of the step it was in;
+    M(bluegreen.aws.bluegreen_info) reports that state as V(in_progress), and the
+    next switch converges to what it asks for.
+seealso:
+  - module: bluegreen.aws.bluegreen_info
+"""
+
+EXAMPLES = r"""
+- name: Send all production traffic to green, test listener to blue
+  bluegreen.aws.listener_switch:
+    load_balancer_name: web-alb
+    listener_port: 80
+    test_listener_port: 8080
+    target_groups:
+      blue: web-blue
+      green: web-green
+    color: green
+    min_healthy: 2
+  register: switch
+
+- name: Canary - send a quarter of production traffic to green
+  bluegreen.aws.listener_switch:
+    load_balancer_name: web-alb
+    target_groups:
+      blue: web-blue
+      green: web-green
+    color: green
+    weight: 25
+
+- name: Canary in steps, watching green's alarms; back to blue if one fires
+  bluegreen.aws.listener_switch:
+    load_balancer_name: web-alb
+    test_listener_port: 8080
+    target_groups:
+      blue: web-blue
+      green: web-green
+    color: green
+    steps:
+      - {weight: 10, pause: 60}
+      - {weight: 50, pause: 120}
+      - {weight: 100}
+    alarms: [web-green-5xx, web-green-p99-latency, web-green-unhealthy-hosts]
+    poll_interval: 5
+
+- name: Roll back to blue (target groups given by ARN)
+  bluegreen.aws.listener_switch:
+    load_balancer_name: web-alb
+    test_listener_port: 8080
+    target_groups:
+      blue: arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web-blue/0123456789abcdef
+      green: arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web-green/fedcba9876543210
+    color: blue
+    weight: 100
+"""
+
+RETURN = r"""
+live_color:
+  description:
+    - Color receiving all production traffic after the switch.
+    - During a canary (RV(state=in_progress)) the color with the larger share,
+      V(null) for an even split.
+  returned: always
+  type: str
+  sample: green
+idle_color:
+  description: The other color; V(null) when RV(live_color) is.
+  returned: always
+  type: str
+  sample: blue
+state:
+  description:
+    - V(live) when one color receives all production traffic, V(in_progress)
+      when both receive some.
+  returned: always
+  type: str
+  sample: live
+weights:
+  description: Percent of production traffic per color after the switch (predicted in check mode).
+  returned: always
+  type: dict
+  sample: {"blue": 0, "green": 100}
+previous_weights:
+  description: Percent of production traffic per color before the switch.
+  returned: always
+  type: dict
+  sample: {"blue": 100, "green": 0}
+health:
+  description: Healthy and registered target counts per color, read before the switch.
+  returned: always
+  type: dict
+  sample: {"blue": {"healthy": 2, "total": 2}, "green": {"healthy": 2, "total": 2}}
+  contains:
+    blue:
+      description: Target counts of the blue target group.
+      type: dict
+      returned: always
+      contains:
+        healthy:
+          description: Targets whose health state is C(healthy).
+          type: int
+          returned: always
+          sample: 2
+        total:
+          description: All registered targets, whatever their state.
+          type: int
+          returned: always
+          sample: 2
+    green:
+      description: Target counts of the green target group, as for RV(health.blue).
+      type: dict
+      returned: always
+listener_arn:
+  description: ARN of the production listener.
+  returned: always
+  type: str
+  sample: arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/web-alb/50dc6c495c0c9188/f2f7dc8efc522ab2
+test_listener_arn:
+  description: ARN of the test listener; V(null) without O(test_listener_port).
+  returned: always
+  type: str
+  sample: arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/web-alb/50dc6c495c0c9188/0467ef3c8400ae65
+timeline:
+  description:
+    - One entry per step, in order. Without O(steps), a single step.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{"step": 1, "weight": 10, "changed": true, "started_at": "2026-11-22T22:40:00.000000Z",
+            "ended_at": "2026-11-22T22:41:00.000000Z", "alarms": {"web-green-5xx": "OK"}, "outcome": "passed"}]
+  contains:
+    step:
+      description: Step number, from 1.
+      type: int
+      returned: always
+    weight:
+      description: Percent of production traffic for O(color) in this step.
+      type: int
+      returned: always
+    changed:
+      description: Whether this step changed the listener.
+      type: bool
+      returned: always
+    started_at:
+      description: When the step's weight was set (UTC).
+      type: str
+      returned: always
+    ended_at:
+      description: When the step's pause ended, or the alarm was seen (UTC).
+      type: str
+      returned: always
+    alarms:
+      description: State of each watched alarm at the end of the step.
+      type: dict
+      returned: always
+    outcome:
+      description: V(passed), V(predicted) (check mode) or V(alarm) (the step that was rolled back).
+      type: str
+      returned: always
+    restored_at:
+      description: When the weights were restored after an alarm (UTC).
+      type: str
+      returned: when an alarm fired
+rolled_back:
+  description: Whether an alarm made the module restore O(restore_weights).
+  returned: always
+  type: bool
+  sample: false
+test_listener_color:
+  description:
+    - Color the test listener forwards all its traffic to after the switch.
+    - V(null) without O(test_listener_port), or when it does not forward to a single color.
+  returned: always
+  type: str
+  sample: blue
+"""
+
+import time
+
+from ansible_collections.bluegreen.aws.plugins.module_utils import analysis
+from ansible_collections.bluegreen.aws.plugins.module_utils.cloudwatch_calls import describe_alarm_states
+from ansible_collections.bluegreen.aws.plugins.module_utils.elbv2_calls import AnsibleBlueGreenELBv2Error
+from ansible_collections.bluegreen.aws.plugins.module_utils.elbv2_calls import modify_listener
+from ansible_collections.bluegreen.aws.plugins.module_utils.listener import ListenerError
+from ansible_collections.bluegreen.aws.plugins.module_utils.listener import actions_match
+from ansible_collections.bluegreen.aws.plugins.module_utils.listener import check_listener_ownership
+from ansible_collections.bluegreen.aws.plugins.module_utils.listener import desired_default_actions
+from ansible_collections.bluegreen.aws.plugins.module_utils.listener import health_gate
+from ansible_collections.bluegreen.aws.plugins.module_utils.listener import listener_color
+from ansible_collections.bluegreen.aws.plugins.module_utils.listener import normalize_weights
+from ansible_collections.bluegreen.aws.plugins.module_utils.listener import other_color
+from ansible_collections.bluegreen.aws.plugins.module_utils.listener import traffic_state
+from ansible_collections.bluegreen.aws.plugins.module_utils.listener import validate_switch_request
+from ansible_collections.bluegreen.aws.plugins.module_utils.listener import weights_by_color
+from ansible_collections.bluegreen.aws.plugins.module_utils.modules import AnsibleBlueGreenAWSModule
+from ansible_collections.bluegreen.aws.plugins.module_utils.traffic_path import resolve_traffic_path
+from ansible_collections.bluegreen.aws.plugins.module_utils.traffic_path import traffic_path_argument_spec
+from ansible_collections.bluegreen.aws.plugins.module_utils.traffic_path import validate_ports
+
+
+def ensure_default_actions(client, listener, desired_actions, check_mode):
+    """Returns ``(changed, default_actions_after)``; writes only when they differ and not in check mode."""
+    if actions_match(listener["DefaultActions"], desired_actions):
+        return False, listener["DefaultActions"]
+    if check_mode:
+        return True, desired_actions
+    return True, modify_listener(client, listener["ListenerArn"], desired_actions)["DefaultActions"]
+
+
+def describe_traffic(production_actions, test_actions, arns_by_color, has_test_listener):
+    """What the listeners do, in colors: the diff and the result are built from this."""
+    weights_by_arn = normalize_weights(production_actions)
+    state, live, idle = traffic_state(weights_by_arn, arns_by_color)
+    traffic = dict(weights=weights_by_color(weights_by_arn, arns_by_color), state=state, live_color=live, idle_color=idle)
+    if has_test_listener:
+        traffic["test_listener_color"] = listener_color(test_actions, arns_by_color)
+    return traffic
+
+
+class AlarmRollback(Exception):
+    """An alarm fired during a step; the listener has been restored."""
+
+    def __init__(self, message, after, timeline):
+        super().__init__(message)
+        self.after = after
+        self.timeline = timeline
+
+
+def check_listeners(path):
+    for each in (path["listener"], path["test_listener"]):
+        if each is not None:
+            check_listener_ownership(each["ListenerArn"], each["DefaultActions"], path["arns_by_color"])
+
+
+def ensure_switched(client, path, color, plan, min_healthy, check_mode, watch=None, restore_weights=None):
+    """Go through ``plan`` (validated steps), health-gated, watching alarms in pauses.
+
+    ``watch(pause)`` returns ``(fired, states)``; None means no alarms to watch.
+    Returns ``(changed, before, after, timeline)``; raises AlarmRollback after
+    restoring the production listener when an alarm fires.
+    """
+    arns_by_color = path["arns_by_color"]
+    listener, test_listener = path["listener"], path["test_listener"]
+    check_listeners(path)
+    has_test = test_listener is not None
+    test_before = test_listener["DefaultActions"] if has_test else None
+    before = describe_traffic(listener["DefaultActions"], test_before, arns_by_color, has_test)
+    restore_actions = (
+        desired_default_actions("blue", restore_weights["blue"], arns_by_color)
+        if restore_weights else listener["DefaultActions"]
+    )
+
+    # Every step's health gate is checked before the first write.
+    for step in plan:
+        if not actions_match(listener["DefaultActions"], desired_default_actions(color, step["weight"], arns_by_color)):
+            refusal = health_gate(color, step["weight"], path["health"][color], min_healthy)
+            if refusal:
+                raise ListenerError(refusal)
+
+    changed, current, timeline = False, listener, []
+    for number, step in enumerate(plan, 1):
+        desired = desired_default_actions(color, step["weight"], arns_by_color)
+        entry = dict(step=number, weight=step["weight"], started_at=analysis.utc_now(), alarms={})
+        entry["changed"], actions = ensure_default_actions(client, current, desired, check_mode)
+        changed = changed or entry["changed"]
+        current = dict(current, DefaultActions=actions)
+        fired = []
+        if check_mode:
+            entry["outcome"] = "predicted"
+        elif step["pause"] and watch is not None:
+            fired, entry["alarms"] = watch(step["pause"])
+            entry["outcome"] = "alarm" if fired else "passed"
+        else:
+            time.sleep(step["pause"])
+            entry["outcome"] = "passed"
+        entry["ended_at"] = analysis.utc_now()
+        timeline.append(entry)
+        if fired:
+            restored = ensure_default_actions(client, current, restore_actions, False)[1]
+            entry["restored_at"] = analysis.utc_now()
+            after = describe_traffic(restored, test_before, arns_by_color, has_test)
+            message = analysis.rollback_message(fired, number, color, step["weight"], after["weights"])
+            raise AlarmRollback(message, after, timeline)
+
+    test_after = test_before
+    if has_test and plan[-1]["weight"] == 100:
+        idle_actions = desired_default_actions(other_color(color), 100, arns_by_color)
+        test_changed, test_after = ensure_default_actions(client, test_listener, idle_actions, check_mode)
+        changed = changed or test_changed
+
+    after = describe_traffic(current["DefaultActions"], test_after, arns_by_color, has_test)
+    return changed, before, after, timeline
+
+
+def validate_request(params):
+    """The step plan; raises ListenerError / AnalysisError naming the bad value."""
+    weight = 100 if params["weight"] is None else params["weight"]
+    validate_switch_request(params["color"], weight, params["min_healthy"])
+    plan = analysis.validate_steps(params["steps"]) if params["steps"] else [dict(weight=weight, pause=0)]
+    analysis.validate_poll_interval(params["poll_interval"])
+    restore = params["restore_weights"]
+    if restore is not None:
+        if any(not 0 <= restore[c] <= 100 for c in ("blue", "green")) or restore["blue"] + restore["green"] != 100:
+            raise ListenerError(f"restore_weights must be two percentages adding up to 100, got {restore}")
+    return plan
+
+
+def main():
+    argument_spec = traffic_path_argument_spec()
+    argument_spec.update(
+        color=dict(type="str", required=True, choices=["blue", "green"]),
+        weight=dict(type="int"),
+        steps=dict(
+            type="list",
+            elements="dict",
+            options=dict(weight=dict(type="int", required=True), pause=dict(type="int", default=0)),
+        ),
+        alarms=dict(type="list", elements="str", default=[]),
+        poll_interval=dict(type="int", default=5),
+        restore_weights=dict(
+            type="dict",
+            options=dict(blue=dict(type="int", required=True), green=dict(type="int", required=True)),
+        ),
+        min_healthy=dict(type="int", default=1),
+    )
+    module = AnsibleBlueGreenAWSModule(
+        argument_spec=argument_spec, supports_check_mode=True, mutually_exclusive=[("weight", "steps")]
+    )
+    params = module.params
+
+    try:
+        plan = validate_request(params)
+    except (ListenerError, analysis.AnalysisError) as e:
+        module.fail_json(msg=str(e))
+    port_problem = validate_ports(params["listener_port"], params["test_listener_port"])
+    if port_problem:
+        module.fail_json(msg=port_problem)
+
+    client = module.client("elbv2")
+    path = None
+    try:
+        path = resolve_traffic_path(
+            client,
+            params["load_balancer_name"],
+            params["listener_port"],
+            params["test_listener_port"],
+            params["target_groups"],
+        )
+        watch = None
+        if params["alarms"]:
+            cloudwatch = module.client("cloudwatch")
+            states = describe_alarm_states(cloudwatch, params["alarms"])
+            refusal = analysis.preflight_message(params["alarms"], states, params["color"])
+            if refusal:
+                module.fail_json(msg=refusal, alarms=states, health=path["health"])
+
+            def watch(pause):
+                fired, last, _polls = analysis.watch_alarms(
+                    lambda: describe_alarm_states(cloudwatch, params["alarms"]), pause, params["poll_interval"]
+                )
+                return fired, last
+
+        changed, before, after, timeline = ensure_switched(
+            client, path, params["color"], plan, params["min_healthy"], module.check_mode,
+            watch=watch, restore_weights=params["restore_weights"],
+        )
+    except AnsibleBlueGreenELBv2Error as e:
+        module.fail_json_aws_error(e)
+    except ListenerError as e:
+        module.fail_json(msg=str(e), health=path["health"] if path else None)
+    except AlarmRollback as e:
+        module.fail_json(
+            msg=str(e), changed=True, rolled_back=True, timeline=e.timeline, weights=e.after["weights"],
+            live_color=e.after["live_color"], state=e.after["state"], health=path["health"],
+        )
+
+    result = dict(
+        changed=changed,
+        live_color=after["live_color"],
+        idle_color=after["idle_color"],
+        state=after["state"],
+        weights=after["weights"],
+        previous_weights=before["weights"],
+        health=path["health"],
+        listener_arn=path["listener"]["ListenerArn"],
+        test_listener_arn=path["test_listener"]["ListenerArn"] if path["test_listener"] else None,
+        test_listener_color=after.get("test_listener_color"),
+        timeline=timeline,
+        rolled_back=False,
+    )
+    if module._diff:
+        result["diff"] = dict(before=_diff_view(before), after=_diff_view(after))
+    module.exit_json(**result)
+
+
+def _diff_view(traffic):
+    keys = ("weights", "live_color", "test_listener_color")
+    return {key: traffic[key] for key in keys if key in traffic}
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,313 @@
+"""The core loop, end to end: site.yml, switch.yml, status.yml, teardown.yml.
+
+The playbooks run as a user runs them (``ansible-playbook`` from the repo root
+with the default ``inventories/local``), except that the embedded AWS gets a
+free port of its own. site.yml starts the emulator itself and teardown.yml
+stops it, so the emulator lifecycle is tested too. Every assertion reads the
+state back from the emulator with boto3.
+
+The tests in this module share one stack and run in file order.
+"""
+
+import json
+import os
+import re
+import subprocess
+import sys
+import urllib.request
+
+import pytest
+
+from conftest import REGION, REPO, Emulator, free_port
+
+APP = "web"
+
+
+def recap(output, host=APP):
+    """The PLAY RECAP counters of ``host`` as a dict of ints."""
+    match = re.search(r"^%s\s+:\s+(.*)$" % re.escape(host), output, re.MULTILINE)
+    assert match, "no PLAY RECAP for %s in:\n%s" % (host, output[-3000:])
+    return {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", match.group(1))}
+
+
+class Stack:
+    def __init__(self, url):
+        self.url = url
+        self.aws = Emulator(url)
+
+    def playbook(self, *args, check=True):
+        env = dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0", PYTHONUNBUFFERED="1")
+        env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
+        cmd = ["ansible-playbook", *args, "-e", "bluegreen_endpoint_url=" + self.url]
+        proc = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=900, check=False)
+        output = proc.stdout + proc.stderr
+        if check:
+            assert proc.returncode == 0, "%s failed:\n%s" % (" ".join(args), output[-6000:])
+        return proc.returncode, output
+
+    # --- read back --------------------------------------------------------
+
+    def elbv2(self):
+        return self.aws.client("elbv2")
+
+    def listener(self, port):
+        elbv2 = self.elbv2()
+        lb = elbv2.describe_load_balancers(Names=[APP + "-alb"])["LoadBalancers"][0]
+        listeners = elbv2.describe_listeners(LoadBalancerArn=lb["LoadBalancerArn"])["Listeners"]
+        return next(item for item in listeners if item["Port"] == port)
+
+    def target_group_arns(self):
+        groups = self.elbv2().describe_target_groups(Names=[APP + "-blue", APP + "-green"])["TargetGroups"]
+        return {g["TargetGroupName"].rsplit("-", 1)[1]: g["TargetGroupArn"] for g in groups}
+
+    def weights(self, port=80):
+        """{color: weight} of the listener's forward action, 0 for absent colors."""
+        action = self.listener(port)["DefaultActions"][0]
+        assert action["Type"] == "forward"
+        by_arn = {}
+        if "ForwardConfig" in action:
+            for tg in action["ForwardConfig"]["TargetGroups"]:
+                by_arn[tg["TargetGroupArn"]] = tg.get("Weight", 1)
+        else:
+            by_arn[action["TargetGroupArn"]] = 1
+        total = sum(by_arn.values())
+        return {color: round(100 * by_arn.get(arn, 0) / total) for color, arn in self.target_group_arns().items()}
+
+    def group(self, color):
+        groups = self.aws.client("autoscaling").describe_auto_scaling_groups(AutoScalingGroupNames=["%s-%s" % (APP, color)])
+        return groups["AutoScalingGroups"][0]
+
+    def instance_ids(self, color):
+        return [i["InstanceId"] for i in self.group(color)["Instances"]]
+
+
+@pytest.fixture(scope="module")
+def stack():
+    """A fresh emulator on a free port, started by site.yml and stopped by teardown.yml."""
+    url = "http://127.0.0.1:%d" % free_port()
+    st = Stack(url)
+    rc, out = st.playbook("site.yml", check=False)
+    try:
+        assert rc == 0, "site.yml failed:\n" + out[-6000:]
+        st.first_site_output = out
+        yield st
+    finally:
+        st.playbook("playbooks/teardown.yml", check=False)
+
+
+def answers(url):
+    try:
+        with urllib.request.urlopen(url + "/moto-api/", timeout=2):
+            return True
+    except OSError:
+        return False
+
+
+def test_site_builds_the_whole_stack(stack):
+    assert answers(stack.url), "site.yml should leave the embedded AWS running"
+    ec2 = stack.aws.client("ec2")
+    vpc = ec2.describe_vpcs(Filters=[{"Name": "tag:Name", "Values": [APP + "-vpc"]}])["Vpcs"]
+    assert len(vpc) == 1
+    subnets = ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc[0]["VpcId"]]}])["Subnets"]
+    tiers = {}
+    for subnet in subnets:
+        tier = {t["Key"]: t["Value"] for t in subnet["Tags"]}["Tier"]
+        tiers.setdefault(tier, set()).add(subnet["AvailabilityZone"])
+    assert len(tiers["public"]) >= 2 and len(tiers["private"]) >= 2, tiers
+
+    # Security groups: ALB open on the listener ports only; instances only from the ALB.
+    groups = {g["GroupName"]: g for g in ec2.describe_security_groups(
+        Filters=[{"Name": "vpc-id", "Values": [vpc[0]["VpcId"]]}])["SecurityGroups"]}
+    alb_sg, inst_sg = groups[APP + "-alb"], groups[APP + "-instances"]
+    alb_rules = {(p["FromPort"], r["CidrIp"]) for p in alb_sg["IpPermissions"] for r in p["IpRanges"]}
+    assert alb_rules == {(80, "0.0.0.0/0"), (8080, "10.0.0.0/8")}
+    assert [(p["FromPort"], [g["GroupId"] for g in p["UserIdGroupPairs"]], p["IpRanges"])
+            for p in inst_sg["IpPermissions"]] == [(80, [alb_sg["GroupId"]], [])]
+
+    # ALB, target groups, listeners: production -> blue, test -> green.
+    tgs = stack.elbv2().describe_target_groups(Names=[APP + "-blue", APP + "-green"])["TargetGroups"]
+    assert {tg["HealthCheckPath"] for tg in tgs} == {"/health"}
+    assert stack.weights(80) == {"blue": 100, "green": 0}
+    assert stack.weights(8080) == {"blue": 0, "green": 100}
+
+    # One Auto Scaling group per color, attached to its target group, tagged.
+    arns = stack.target_group_arns()
+    for color in ("blue", "green"):
+        group = stack.group(color)
+        tags = {t["Key"]: t["Value"] for t in group["Tags"]}
+        assert tags["App"] == APP and tags["Color"] == color and tags["Version"] == "1"
+        assert group["TargetGroupARNs"] == [arns[color]]
+        assert len(group["Instances"]) == 2
+        health = stack.elbv2().describe_target_health(TargetGroupArn=arns[color])["TargetHealthDescriptions"]
+        assert sorted(h["Target"]["Id"] for h in health) == sorted(stack.instance_ids(color))
+
+    # Launch templates require IMDSv2.
+    data = ec2.describe_launch_template_versions(LaunchTemplateName=APP + "-blue", Versions=["$Latest"])[
+        "LaunchTemplateVersions"][0]["LaunchTemplateData"]
+    assert data["MetadataOptions"]["HttpTokens"] == "required"
+    assert data["IamInstanceProfile"]["Arn"].endswith("instance-profile/%s-ec2" % APP)
+
+
+def test_site_bucket_and_roles(stack):
+    s3 = stack.aws.client("s3")
+    bucket = "%s-artifacts-123456789012-%s" % (APP, REGION)
+    assert s3.get_bucket_versioning(Bucket=bucket)["Status"] == "Enabled"
+    rules = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"]
+    assert rules[0]["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
+    block = s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"]
+    assert all(block.values()) and len(block) == 4
+    policy = json.loads(s3.get_bucket_policy(Bucket=bucket)["Policy"])
+    assert policy["Statement"][0]["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+
+    iam = stack.aws.client("iam")
+    profile = iam.get_instance_profile(InstanceProfileName=APP + "-ec2")["InstanceProfile"]
+    assert [r["RoleName"] for r in profile["Roles"]] == [APP + "-ec2"]
+    inline = iam.get_role_policy(RoleName=APP + "-ec2", PolicyName="read-release-bundles")["PolicyDocument"]
+    if isinstance(inline, str):
+        inline = json.loads(urllib.request.unquote(inline))
+    resources = [s["Resource"] for s in inline["Statement"]]
+    assert "arn:aws:s3:::%s/%s/*" % (bucket, APP) in resources
+    assert not any(r in ("*", "arn:aws:s3:::*") for r in resources)
+    attached = iam.list_attached_role_policies(RoleName=APP + "-codedeploy")["AttachedPolicies"]
+    assert [p["PolicyName"] for p in attached] == ["AWSCodeDeployRole"]
+
+
+def test_site_again_changes_nothing(stack):
+    out = stack.playbook("site.yml")[1]
+    assert recap(out)["changed"] == 0, out[-4000:]
+    assert stack.weights(80) == {"blue": 100, "green": 0}
+
+
+def test_switch_check_mode_shows_diff_and_changes_nothing(stack):
+    out = stack.playbook("switch.yml", "-e", "color=green", "--check", "--diff")[1]
+    assert recap(out)["changed"] == 1
+    assert "-        blue: 100" in out and "+        green: 100" in out, out[-3000:]
+    assert stack.weights(80) == {"blue": 100, "green": 0}
+
+
+def test_switch_to_green(stack):
+    out = stack.playbook("switch.yml", "-e", "color=green")[1]
+    assert recap(out)["changed"] == 1
+    assert stack.weights(80) == {"blue": 0, "green": 100}
+    assert stack.weights(8080) == {"blue": 100, "green": 0}, "the test listener should follow the idle color"
+
+
+def test_switch_again_is_a_no_op(stack):
+    out = stack.playbook("switch.yml", "-e", "color=green")[1]
+    assert recap(out)["changed"] == 0
+    assert stack.weights(80) == {"blue": 0, "green": 100}
+
+
+def test_site_does_not_move_traffic_back(stack):
+    out = stack.playbook("site.yml")[1]
+    assert recap(out)["changed"] == 0, out[-4000:]
+    assert stack.weights(80) == {"blue": 0, "green": 100}
+
+
+def test_switch_rejects_an_unknown_color(stack):
+    rc, out = stack.playbook("switch.yml", "-e", "color=purple", check=False)
+    assert rc != 0
+    assert "value of color must be one of: blue, green, got: purple" in out
+    assert "TASK [Move production traffic" not in out, "the switch must not start with a bad color"
+    assert stack.weights(80) == {"blue": 0, "green": 100}
+
+
+def test_switch_refuses_a_color_without_healthy_targets(stack):
+    ec2 = stack.aws.client("ec2")
+    blue = stack.instance_ids("blue")
+    ec2.stop_instances(InstanceIds=blue)
+    try:
+        rc, out = stack.playbook("switch.yml", "-e", "color=blue", check=False)
+        assert rc != 0
+        assert "blue" in out and "0 healthy" in out and "at least 1 required" in out, out[-3000:]
+        assert stack.weights(80) == {"blue": 0, "green": 100}
+    finally:
+        ec2.start_instances(InstanceIds=blue)
+
+
+def test_weighted_switch_and_status(stack):
+    stack.playbook("switch.yml", "-e", "color=blue", "-e", "weight=25")
+    assert stack.weights(80) == {"blue": 25, "green": 75}
+    out = stack.playbook("playbooks/status.yml")[1]
+    assert "state in_progress" in out, out[-3000:]
+    assert re.search(r"blue\s+split\s+25%\s+2/2\s+2\s+1", out), out[-3000:]
+    stack.playbook("switch.yml", "-e", "color=blue")
+    out = stack.playbook("playbooks/status.yml")[1]
+    assert "web: live blue, idle green, state live" in out, out[-3000:]
+    assert stack.weights(80) == {"blue": 100, "green": 0}
+
+
+def test_site_creates_alarms_per_color(stack):
+    alarms = stack.aws.client("cloudwatch").describe_alarms(AlarmNamePrefix=APP + "-")["MetricAlarms"]
+    names = {a["AlarmName"] for a in alarms}
+    for color in ("blue", "green"):
+        assert {"%s-%s-5xx" % (APP, color), "%s-%s-p99-latency" % (APP, color),
+                "%s-%s-unhealthy-hosts" % (APP, color)} <= names
+
+
+def test_drill_fires_an_alarm_and_traffic_comes_back(stack):
+    before = stack.weights(80)
+    out = stack.playbook("playbooks/drill.yml", "-e", "drill_poll_interval=1")[1]
+    assert "drill passed" in out and "reaction" in out, out[-3000:]
+    assert stack.weights(80) == before
+    idle = "green" if before["blue"] == 100 else "blue"
+    state = stack.aws.client("cloudwatch").describe_alarms(AlarmNames=["%s-%s-5xx" % (APP, idle)])["MetricAlarms"][0]
+    assert state["StateValue"] == "OK", "the drill must put the alarm back"
+
+
+def test_interrupted_canary_is_reported_then_converges(stack):
+    """A run killed mid-canary leaves split weights; status says so; the next switch converges."""
+    arns = stack.target_group_arns()
+    stack.elbv2().modify_listener(ListenerArn=stack.listener(80)["ListenerArn"], DefaultActions=[{
+        "Type": "forward", "ForwardConfig": {"TargetGroups": [
+            {"TargetGroupArn": arns["blue"], "Weight": 90}, {"TargetGroupArn": arns["green"], "Weight": 10}]}}])
+    out = stack.playbook("playbooks/status.yml")[1]
+    assert "state in_progress" in out, out[-2000:]
+    stack.playbook("switch.yml", "-e", "color=green")
+    assert stack.weights(80) == {"blue": 0, "green": 100}
+
+
+def test_rollback_from_an_interrupted_canary_returns_to_the_majority_color(stack):
+    arns = stack.target_group_arns()
+    stack.elbv2().modify_listener(ListenerArn=stack.listener(80)["ListenerArn"], DefaultActions=[{
+        "Type": "forward", "ForwardConfig": {"TargetGroups": [
+            {"TargetGroupArn": arns["blue"], "Weight": 20}, {"TargetGroupArn": arns["green"], "Weight": 80}]}}])
+    out = stack.playbook("playbooks/rollback.yml")[1]
+    assert "rolled back to green" in out, out[-2000:]
+    assert stack.weights(80) == {"blue": 0, "green": 100}
+
+
+def test_finalize_scales_the_idle_color_down_and_rollback_scales_it_up_first(stack):
+    assert stack.weights(80) == {"blue": 0, "green": 100}
+    stack.playbook("playbooks/finalize.yml")
+    assert stack.group("blue")["DesiredCapacity"] == 0
+    assert stack.group("green")["DesiredCapacity"] == 2, "finalize must never touch the live color"
+    out = stack.playbook("site.yml")[1]
+    assert stack.group("blue")["DesiredCapacity"] == 0, "site.yml must not undo finalize"
+    out = stack.playbook("playbooks/rollback.yml")[1]
+    assert "scaling it to 2 instances" in out, out[-3000:]
+    assert stack.group("blue")["DesiredCapacity"] == 2
+    assert stack.weights(80) == {"blue": 100, "green": 0}
+
+
+def test_canary_steps_through_switch_yml(stack):
+    out = stack.playbook("switch.yml", "-e", '{"color": "green", "steps": [{"weight": 10, "pause": 1}, {"weight": 100}]}')[1]
+    assert "step 1/2: green 10%, then watch its alarms 1 s" in out and "step 2/2: green 100%" in out, out[-3000:]
+    assert stack.weights(80) == {"blue": 0, "green": 100}
+
+
+def test_teardown_deletes_the_stack_and_stops_the_emulator(stack):
+    stack.playbook("playbooks/teardown.yml", "--skip-tags", "stop_emulator")
+    assert answers(stack.url)
+    assert stack.aws.client("ec2").describe_vpcs(Filters=[{"Name": "tag:App", "Values": [APP]}])["Vpcs"] == []
+    assert stack.elbv2().describe_load_balancers()["LoadBalancers"] == []
+    assert stack.elbv2().describe_target_groups()["TargetGroups"] == []
+    assert stack.aws.client("autoscaling").describe_auto_scaling_groups()["AutoScalingGroups"] == []
+    assert stack.aws.client("s3").list_buckets()["Buckets"] == []
+    assert [r["RoleName"] for r in stack.aws.client("iam").list_roles()["Roles"] if r["RoleName"].startswith(APP)] == []
+
+    stack.playbook("playbooks/teardown.yml")
+    assert not answers(stack.url), "teardown.yml should stop the embedded AWS it started"
+    # Now nothing answers: switch.yml says what to do instead of a connection error.
+    rc, out = stack.playbook("switch.yml", "-e", "color=green", check=False)
+    assert rc != 0 and "run `ansible-playbook site.yml` first" in out
