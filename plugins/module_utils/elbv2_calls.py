@@ -101,6 +101,14 @@ def describe_target_group(client, name_or_arn):
     return target_groups[0] if target_groups else None
 
 
+@elbv2_error_handler("describe target groups {names_or_arns}", ("TargetGroupNotFound",), None)
+@AWSRetry.jittered_backoff()
+def describe_target_groups(client, names_or_arns):
+    """The target groups, all named or all by ARN, in one call; None when one of them is missing."""
+    key = "TargetGroupArns" if is_arn(names_or_arns[0]) else "Names"
+    return client.describe_target_groups(**{key: list(names_or_arns)})["TargetGroups"]
+
+
 @elbv2_error_handler("describe target health of {target_group_arn}")
 @AWSRetry.jittered_backoff()
 def describe_target_health(client, target_group_arn):
@@ -119,3 +127,23 @@ def describe_tags(client, resource_arns):
 @AWSRetry.jittered_backoff()
 def modify_listener(client, listener_arn, default_actions):
     return client.modify_listener(ListenerArn=listener_arn, DefaultActions=default_actions)["Listeners"][0]
+
+
+@elbv2_error_handler("describe rules of listener {listener_arn}")
+@AWSRetry.jittered_backoff()
+def describe_rules(client, listener_arn):
+    paginator = client.get_paginator("describe_rules")
+    return paginator.paginate(ListenerArn=listener_arn).build_full_result()["Rules"]
+
+
+@elbv2_error_handler("create the preview rule on listener {listener_arn}")
+@AWSRetry.jittered_backoff()
+def create_rule(client, listener_arn, priority, conditions, actions):
+    return client.create_rule(ListenerArn=listener_arn, Priority=priority, Conditions=conditions, Actions=actions)[
+        "Rules"][0]
+
+
+@elbv2_error_handler("modify the preview rule {rule_arn}")
+@AWSRetry.jittered_backoff()
+def modify_rule(client, rule_arn, conditions, actions):
+    return client.modify_rule(RuleArn=rule_arn, Conditions=conditions, Actions=actions)["Rules"][0]

@@ -116,6 +116,14 @@ def stickiness_enabled(default_actions):
     return bool(config.get("Enabled", False))
 
 
+def stickiness_duration(default_actions):
+    """Seconds of target group stickiness, 0 when it is off."""
+    if not stickiness_enabled(default_actions):
+        return 0
+    config = forward_action(default_actions)["ForwardConfig"]["TargetGroupStickinessConfig"]
+    return int(config.get("DurationSeconds") or 0)
+
+
 def foreign_target_groups(weights_by_arn, arns_by_color):
     """ARNs the listener forwards to (any weight) that are neither blue nor green."""
     ours = set(arns_by_color.values())
@@ -183,19 +191,24 @@ def desired_weights(color, weight):
     return {color: weight, other_color(color): 100 - weight}
 
 
-def desired_default_actions(color, weight, arns_by_color):
+def desired_default_actions(color, weight, arns_by_color, sticky_seconds=0):
     """Default actions sending ``weight`` percent to ``color``, the rest to the other.
 
-    Always a weighted forward listing both target groups (blue first), without
-    stickiness, so a canary splits requests rather than clients.
+    Always a weighted forward listing both target groups (blue first). With
+    ``sticky_seconds`` and a split (0 < weight < 100), target
+    group stickiness keeps each client on one color through a canary; a color
+    that gets all the traffic needs none, so it is off then (and by default).
     """
     weights = desired_weights(color, weight)
+    stickiness = {"Enabled": False}
+    if sticky_seconds and 0 < weight < 100:
+        stickiness = {"Enabled": True, "DurationSeconds": int(sticky_seconds)}
     return [
         {
             "Type": "forward",
             "ForwardConfig": {
                 "TargetGroups": [{"TargetGroupArn": arns_by_color[c], "Weight": weights[c]} for c in COLORS],
-                "TargetGroupStickinessConfig": {"Enabled": False},
+                "TargetGroupStickinessConfig": stickiness,
             },
         }
     ]
@@ -212,9 +225,13 @@ def actions_match(current_actions, desired_actions):
     blue 100 / green 0), and so is how the weights are written (1:3 equals
     25:75); stickiness must agree.
     """
-    return _traffic(current_actions) == _traffic(desired_actions) and stickiness_enabled(
-        current_actions
-    ) == stickiness_enabled(desired_actions)
+    return _traffic(current_actions) == _traffic(desired_actions) and _stickiness(current_actions) == _stickiness(
+        desired_actions
+    )
+
+
+def _stickiness(default_actions):
+    return stickiness_enabled(default_actions), stickiness_duration(default_actions)
 
 
 def count_health(target_health_descriptions):
@@ -236,3 +253,52 @@ def health_gate(color, weight, health, min_healthy):
         f"Refusing to send traffic to {color}: {health['healthy']} healthy targets of {health['total']}, "
         f"at least {min_healthy} required"
     )
+
+
+# --- Header-routed preview of the idle color on the production listener -----
+
+
+def preview_conditions(header, color):
+    return [{"Field": "http-header", "HttpHeaderConfig": {"HttpHeaderName": header, "Values": [color]}}]
+
+
+def preview_actions(target_group_arn):
+    return [{"Type": "forward", "TargetGroupArn": target_group_arn}]
+
+
+def find_preview_rule(rules, header):
+    """The listener rule routing on ``header`` (case-insensitive), or None."""
+    for rule in rules or []:
+        for condition in rule.get("Conditions") or []:
+            config = condition.get("HttpHeaderConfig") or {}
+            if condition.get("Field") == "http-header" and (config.get("HttpHeaderName") or "").lower() == header.lower():
+                return rule
+    return None
+
+
+def preview_color(rule, arns_by_color):
+    """The color a preview rule sends its requests to, or None."""
+    if rule is None:
+        return None
+    forwarded = normalize_weights(rule.get("Actions") or [])
+    for color, arn in arns_by_color.items():
+        if forwarded.get(arn) == 100:
+            return color
+    return None
+
+
+def preview_matches(rule, header, color, arns_by_color):
+    """True when ``rule`` sends requests with ``header: color`` to ``color`` and nothing else."""
+    if rule is None or preview_color(rule, arns_by_color) != color:
+        return False
+    conditions = rule.get("Conditions") or []
+    return len(conditions) == 1 and (conditions[0].get("HttpHeaderConfig") or {}).get("Values") == [color]
+
+
+def free_rule_priority(rules, wanted):
+    """``wanted`` if no rule uses it, else the next free priority above it."""
+    used = {int(r["Priority"]) for r in rules or [] if str(r.get("Priority", "default")).isdigit()}
+    priority = wanted
+    while priority in used:
+        priority += 1
+    return priority

@@ -17,7 +17,9 @@ from ansible_collections.bluegreen.aws.plugins.module_utils.elbv2_calls import A
 from ansible_collections.bluegreen.aws.plugins.module_utils.elbv2_calls import describe_listeners
 from ansible_collections.bluegreen.aws.plugins.module_utils.elbv2_calls import describe_load_balancer
 from ansible_collections.bluegreen.aws.plugins.module_utils.elbv2_calls import describe_target_group
+from ansible_collections.bluegreen.aws.plugins.module_utils.elbv2_calls import describe_target_groups
 from ansible_collections.bluegreen.aws.plugins.module_utils.elbv2_calls import describe_target_health
+from ansible_collections.bluegreen.aws.plugins.module_utils.elbv2_calls import is_arn
 from ansible_collections.bluegreen.aws.plugins.module_utils.listener import COLORS
 from ansible_collections.bluegreen.aws.plugins.module_utils.listener import count_health
 
@@ -60,6 +62,25 @@ def _listener_on(listeners, port, load_balancer_name, option):
     _fail(f"Load balancer {load_balancer_name} has no listener on port {port} ({option}); its listener ports: {ports}")
 
 
+def _describe_colors(client, target_groups):
+    """``{color: target group}``: one call when both are names or both ARNs, else (or when one is missing) one each."""
+    wanted = [target_groups[color] for color in COLORS]
+    if is_arn(wanted[0]) == is_arn(wanted[1]) and wanted[0] != wanted[1]:
+        found = describe_target_groups(client, wanted) or []
+        by_key = {}
+        for group in found:
+            by_key[group["TargetGroupArn"]] = by_key[group["TargetGroupName"]] = group
+        if all(key in by_key for key in wanted):
+            return {color: by_key[target_groups[color]] for color in COLORS}
+    groups = {}
+    for color in COLORS:
+        group = describe_target_group(client, target_groups[color])
+        if group is None:
+            _fail(f"Target group {target_groups[color]} (target_groups.{color}) not found")
+        groups[color] = group
+    return groups
+
+
 def resolve_traffic_path(client, load_balancer_name, listener_port, test_listener_port, target_groups):
     """Read everything the modules need; raise AnsibleBlueGreenELBv2Error on anything missing.
 
@@ -76,12 +97,7 @@ def resolve_traffic_path(client, load_balancer_name, listener_port, test_listene
     if test_listener_port is not None:
         test_listener = _listener_on(listeners, test_listener_port, load_balancer_name, "test_listener_port")
 
-    groups = {}
-    for color in COLORS:
-        group = describe_target_group(client, target_groups[color])
-        if group is None:
-            _fail(f"Target group {target_groups[color]} (target_groups.{color}) not found")
-        groups[color] = group
+    groups = _describe_colors(client, target_groups)
     arns_by_color = {color: groups[color]["TargetGroupArn"] for color in COLORS}
     if arns_by_color["blue"] == arns_by_color["green"]:
         _fail(f"target_groups.blue and target_groups.green name the same target group {arns_by_color['blue']}")

@@ -91,6 +91,27 @@ options:
         description: Percent of production traffic for green.
         type: int
         required: true
+  stickiness_duration:
+    description:
+      - Seconds of target group stickiness while traffic is split (a canary step
+        between 1 and 99), so one client stays on one version. V(0) turns it off.
+      - A color with all the traffic gets no stickiness.
+    type: int
+    default: 0
+  preview_header:
+    description:
+      - Name of an HTTP header, for example C(X-Bluegreen-Color). When set, the
+        production listener gets a rule that sends requests carrying this header
+        with the idle color's name as value to the idle color, so testers reach it
+        through the production hostname before any user does.
+      - The rule follows the switch - once a color is live, its preview is gone
+        and the other color's takes its place. During a canary it is left as it is
+        (created for O(color) if there is none yet).
+    type: str
+  preview_priority:
+    description: Priority of the preview rule when it is created (the next free one if taken).
+    type: int
+    default: 10
   min_healthy:
     description:
       - Healthy targets O(color) needs before it may receive any traffic.
@@ -276,6 +297,11 @@ timeline:
       description: When the weights were restored after an alarm (UTC).
       type: str
       returned: when an alarm fired
+preview_color:
+  description: Color the preview rule sends header-routed requests to; V(null) without O(preview_header).
+  returned: always
+  type: str
+  sample: blue
 rolled_back:
   description: Whether an alarm made the module restore O(restore_weights).
   returned: always
@@ -295,11 +321,20 @@ import time
 from ansible_collections.bluegreen.aws.plugins.module_utils import analysis
 from ansible_collections.bluegreen.aws.plugins.module_utils.cloudwatch_calls import describe_alarm_states
 from ansible_collections.bluegreen.aws.plugins.module_utils.elbv2_calls import AnsibleBlueGreenELBv2Error
+from ansible_collections.bluegreen.aws.plugins.module_utils.elbv2_calls import create_rule
+from ansible_collections.bluegreen.aws.plugins.module_utils.elbv2_calls import describe_rules
 from ansible_collections.bluegreen.aws.plugins.module_utils.elbv2_calls import modify_listener
+from ansible_collections.bluegreen.aws.plugins.module_utils.elbv2_calls import modify_rule
 from ansible_collections.bluegreen.aws.plugins.module_utils.listener import ListenerError
 from ansible_collections.bluegreen.aws.plugins.module_utils.listener import actions_match
 from ansible_collections.bluegreen.aws.plugins.module_utils.listener import check_listener_ownership
 from ansible_collections.bluegreen.aws.plugins.module_utils.listener import desired_default_actions
+from ansible_collections.bluegreen.aws.plugins.module_utils.listener import find_preview_rule
+from ansible_collections.bluegreen.aws.plugins.module_utils.listener import free_rule_priority
+from ansible_collections.bluegreen.aws.plugins.module_utils.listener import preview_actions
+from ansible_collections.bluegreen.aws.plugins.module_utils.listener import preview_color
+from ansible_collections.bluegreen.aws.plugins.module_utils.listener import preview_conditions
+from ansible_collections.bluegreen.aws.plugins.module_utils.listener import preview_matches
 from ansible_collections.bluegreen.aws.plugins.module_utils.listener import health_gate
 from ansible_collections.bluegreen.aws.plugins.module_utils.listener import listener_color
 from ansible_collections.bluegreen.aws.plugins.module_utils.listener import normalize_weights
@@ -347,7 +382,8 @@ def check_listeners(path):
             check_listener_ownership(each["ListenerArn"], each["DefaultActions"], path["arns_by_color"])
 
 
-def ensure_switched(client, path, color, plan, min_healthy, check_mode, watch=None, restore_weights=None):
+def ensure_switched(client, path, color, plan, min_healthy, check_mode, watch=None, restore_weights=None,
+                    sticky_seconds=0):
     """Go through ``plan`` (validated steps), health-gated, watching alarms in pauses.
 
     ``watch(pause)`` returns ``(fired, states)``; None means no alarms to watch.
@@ -367,14 +403,15 @@ def ensure_switched(client, path, color, plan, min_healthy, check_mode, watch=No
 
     # Every step's health gate is checked before the first write.
     for step in plan:
-        if not actions_match(listener["DefaultActions"], desired_default_actions(color, step["weight"], arns_by_color)):
+        if not actions_match(listener["DefaultActions"],
+                             desired_default_actions(color, step["weight"], arns_by_color, sticky_seconds)):
             refusal = health_gate(color, step["weight"], path["health"][color], min_healthy)
             if refusal:
                 raise ListenerError(refusal)
 
     changed, current, timeline = False, listener, []
     for number, step in enumerate(plan, 1):
-        desired = desired_default_actions(color, step["weight"], arns_by_color)
+        desired = desired_default_actions(color, step["weight"], arns_by_color, sticky_seconds)
         entry = dict(step=number, weight=step["weight"], started_at=analysis.utc_now(), alarms={})
         entry["changed"], actions = ensure_default_actions(client, current, desired, check_mode)
         changed = changed or entry["changed"]
@@ -407,6 +444,27 @@ def ensure_switched(client, path, color, plan, min_healthy, check_mode, watch=No
     return changed, before, after, timeline
 
 
+def ensure_preview(client, path, header, priority, color, final_weight, check_mode):
+    """Point the header-routed preview rule at the idle color. Returns ``(changed, color_before, color_after)``."""
+    arns_by_color = path["arns_by_color"]
+    listener_arn = path["listener"]["ListenerArn"]
+    rules = describe_rules(client, listener_arn)
+    rule = find_preview_rule(rules, header)
+    before = preview_color(rule, arns_by_color)
+    if final_weight < 100 and rule is not None:
+        return False, before, before  # a canary leaves the preview alone
+    wanted = other_color(color) if final_weight == 100 else color
+    if preview_matches(rule, header, wanted, arns_by_color):
+        return False, before, wanted
+    if not check_mode:
+        conditions, actions = preview_conditions(header, wanted), preview_actions(arns_by_color[wanted])
+        if rule is None:
+            create_rule(client, listener_arn, free_rule_priority(rules, priority), conditions, actions)
+        else:
+            modify_rule(client, rule["RuleArn"], conditions, actions)
+    return True, before, wanted
+
+
 def validate_request(params):
     """The step plan; raises ListenerError / AnalysisError naming the bad value."""
     weight = 100 if params["weight"] is None else params["weight"]
@@ -436,6 +494,9 @@ def main():
             type="dict",
             options=dict(blue=dict(type="int", required=True), green=dict(type="int", required=True)),
         ),
+        stickiness_duration=dict(type="int", default=0),
+        preview_header=dict(type="str"),
+        preview_priority=dict(type="int", default=10),
         min_healthy=dict(type="int", default=1),
     )
     module = AnsibleBlueGreenAWSModule(
@@ -477,8 +538,16 @@ def main():
 
         changed, before, after, timeline = ensure_switched(
             client, path, params["color"], plan, params["min_healthy"], module.check_mode,
-            watch=watch, restore_weights=params["restore_weights"],
+            watch=watch, restore_weights=params["restore_weights"], sticky_seconds=params["stickiness_duration"],
         )
+        previewed = None
+        if params["preview_header"]:
+            preview_changed, before["preview_color"], previewed = ensure_preview(
+                client, path, params["preview_header"], params["preview_priority"], params["color"],
+                plan[-1]["weight"], module.check_mode,
+            )
+            changed = changed or preview_changed
+            after["preview_color"] = previewed
     except AnsibleBlueGreenELBv2Error as e:
         module.fail_json_aws_error(e)
     except ListenerError as e:
@@ -501,6 +570,7 @@ def main():
         test_listener_arn=path["test_listener"]["ListenerArn"] if path["test_listener"] else None,
         test_listener_color=after.get("test_listener_color"),
         timeline=timeline,
+        preview_color=previewed,
         rolled_back=False,
     )
     if module._diff:
@@ -509,7 +579,7 @@ def main():
 
 
 def _diff_view(traffic):
-    keys = ("weights", "live_color", "test_listener_color")
+    keys = ("weights", "live_color", "test_listener_color", "preview_color")
     return {key: traffic[key] for key in keys if key in traffic}
 
 

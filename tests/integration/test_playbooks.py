@@ -156,8 +156,10 @@ def test_site_bucket_and_roles(stack):
     assert rules[0]["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
     block = s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"]
     assert all(block.values()) and len(block) == 4
-    policy = json.loads(s3.get_bucket_policy(Bucket=bucket)["Policy"])
-    assert policy["Statement"][0]["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+    # The local inventory turns the TLS-only policy off (the emulator speaks HTTP);
+    # test_tls_only_policy_denies_plain_http checks the policy itself.
+    with pytest.raises(s3.exceptions.ClientError, match="NoSuchBucketPolicy"):
+        s3.get_bucket_policy(Bucket=bucket)
 
     iam = stack.aws.client("iam")
     profile = iam.get_instance_profile(InstanceProfileName=APP + "-ec2")["InstanceProfile"]
@@ -172,6 +174,25 @@ def test_site_bucket_and_roles(stack):
     assert [p["PolicyName"] for p in attached] == ["AWSCodeDeployRole"]
 
 
+def test_tls_only_policy_denies_plain_http(stack):
+    """The artifacts role's policy, rendered as the role renders it, on a bucket of its own."""
+    import jinja2
+
+    template = (REPO / "roles/artifacts/templates/tls_only_policy.json.j2").read_text()
+    policy = jinja2.Template(template).render(artifacts_bucket_name="tls-only-check")
+    s3 = stack.aws.client("s3")
+    s3.create_bucket(Bucket="tls-only-check")
+    s3.put_object(Bucket="tls-only-check", Key="bundle.zip", Body=b"x")
+    s3.put_bucket_policy(Bucket="tls-only-check", Policy=policy)
+    try:
+        with pytest.raises(s3.exceptions.ClientError, match="Forbidden|AccessDenied"):
+            s3.get_object(Bucket="tls-only-check", Key="bundle.zip")  # the emulator is plain HTTP
+    finally:
+        s3.delete_bucket_policy(Bucket="tls-only-check")
+        s3.delete_object(Bucket="tls-only-check", Key="bundle.zip")
+        s3.delete_bucket(Bucket="tls-only-check")
+
+
 def test_site_again_changes_nothing(stack):
     out = stack.playbook("site.yml")[1]
     assert recap(out)["changed"] == 0, out[-4000:]
@@ -180,14 +201,16 @@ def test_site_again_changes_nothing(stack):
 
 def test_switch_check_mode_shows_diff_and_changes_nothing(stack):
     out = stack.playbook("switch.yml", "-e", "color=green", "--check", "--diff")[1]
-    assert recap(out)["changed"] == 1
+    assert recap(out)["changed"] == 2, out[-3000:]  # the lock it would take, the switch it would make
+    bucket = "%s-artifacts-123456789012-%s" % (APP, REGION)
+    assert stack.aws.client("s3").list_objects_v2(Bucket=bucket).get("KeyCount") == 0, "check mode wrote the lock"
     assert "-        blue: 100" in out and "+        green: 100" in out, out[-3000:]
     assert stack.weights(80) == {"blue": 100, "green": 0}
 
 
 def test_switch_to_green(stack):
     out = stack.playbook("switch.yml", "-e", "color=green")[1]
-    assert recap(out)["changed"] == 1
+    assert recap(out)["changed"] == 3, out[-3000:]  # take the lock, switch, release the lock
     assert stack.weights(80) == {"blue": 0, "green": 100}
     assert stack.weights(8080) == {"blue": 100, "green": 0}, "the test listener should follow the idle color"
 
@@ -294,6 +317,32 @@ def test_canary_steps_through_switch_yml(stack):
     out = stack.playbook("switch.yml", "-e", '{"color": "green", "steps": [{"weight": 10, "pause": 1}, {"weight": 100}]}')[1]
     assert "step 1/2: green 10%, then watch its alarms 1 s" in out and "step 2/2: green 100%" in out, out[-3000:]
     assert stack.weights(80) == {"blue": 0, "green": 100}
+
+
+def test_preview_rule_follows_the_idle_color(stack):
+    """The local inventory sets bluegreen_preview_header: the idle color is previewed by header."""
+    rules = stack.elbv2().describe_rules(ListenerArn=stack.listener(80)["ListenerArn"])["Rules"]
+    previews = [(c["HttpHeaderConfig"]["HttpHeaderName"], c["HttpHeaderConfig"]["Values"], r["Actions"][0]["TargetGroupArn"])
+                for r in rules for c in r["Conditions"] if c["Field"] == "http-header"]
+    assert previews == [("X-Bluegreen-Color", ["blue"], stack.target_group_arns()["blue"])]
+
+
+def test_two_switches_at_once_exactly_one_proceeds(stack):
+    """Both start together; the lock lets one through, the other fails naming the holder."""
+    env = dict(os.environ, ANSIBLE_NOCOLOR="1")
+    env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
+    steps = '{"color": "blue", "steps": [{"weight": 10, "pause": 5}, {"weight": 100}]}'
+    runs = [subprocess.Popen(["ansible-playbook", "switch.yml", "-e", steps, "-e", "bluegreen_endpoint_url=" + stack.url],
+                             cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            for _run in range(2)]
+    results = [(run.wait(timeout=300), run.stdout.read()) for run in runs]
+    codes = sorted(code for code, _out in results)
+    assert codes[0] == 0 and codes[1] != 0, [out[-2000:] for _code, out in results]
+    loser = next(out for code, out in results if code != 0)
+    assert re.search(r"web is locked by \S+ since \S+ for 'switch to blue \(10% > 100%\)'", loser), loser[-3000:]
+    assert stack.weights(80) == {"blue": 100, "green": 0}
+    out = stack.playbook("playbooks/status.yml")[1]
+    assert "lock: free" in out and "switch to blue (10% > 100%)  by " in out and ": succeeded" in out, out[-3000:]
 
 
 def test_teardown_deletes_the_stack_and_stops_the_emulator(stack):

@@ -1,0 +1,161 @@
+"""AWS API calls per switch, and the reaction time of a guarded canary.
+
+Runs bluegreen.aws.listener_switch in-process against an embedded AWS (moto
+server on a free 127.0.0.1 port, stopped at the end) and prints:
+
+* calls and writes of a switch to the idle color, and of a switch to the
+  color that is already live (target: 0 writes);
+* reaction time of a canary step: the time from CloudWatch SetAlarmState
+  (ALARM) to the moment the listener was restored, median of N runs, for each
+  poll interval given (target: at most poll_interval + 2 s).
+
+  .venv/bin/python bench/switch_calls.py [--runs N] [--poll 1 --poll 5]
+"""
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import threading
+from datetime import datetime
+from unittest import mock
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(REPO, "collections"))
+os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"
+for _var in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
+    os.environ.pop(_var, None)
+
+import logging  # noqa: E402
+
+import boto3  # noqa: E402
+from botocore.client import BaseClient  # noqa: E402
+
+REGION = "us-east-1"
+READS = ("Describe", "List", "Get", "Head", "BatchGet")
+
+
+class Done(Exception):
+    def __init__(self, ok, result):
+        super().__init__()
+        self.ok, self.result = ok, result
+
+
+def run_module(main, args):
+    from ansible.module_utils import basic
+    from ansible.module_utils.testing import patch_module_args
+
+    def exit_json(_self, **kwargs):
+        raise Done(True, kwargs)
+
+    def fail_json(_self, msg, **kwargs):
+        raise Done(False, dict(kwargs, msg=msg))
+
+    with patch_module_args(args), mock.patch.object(basic.AnsibleModule, "exit_json", exit_json), \
+            mock.patch.object(basic.AnsibleModule, "fail_json", fail_json):
+        try:
+            main()
+        except Done as done:
+            return done.ok, done.result
+    raise RuntimeError("module returned without a result")
+
+
+def build_stack(url):
+    def client(service):
+        return boto3.client(service, region_name=REGION, endpoint_url=url,
+                            aws_access_key_id="testing", aws_secret_access_key="testing")
+
+    ec2, elbv2, cloudwatch = client("ec2"), client("elbv2"), client("cloudwatch")
+    vpc = ec2.create_vpc(CidrBlock="10.30.0.0/16")["Vpc"]["VpcId"]
+    subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock="10.30.%d.0/24" % i, AvailabilityZone=REGION + az)["Subnet"]["SubnetId"]
+               for i, az in ((1, "a"), (2, "b"))]
+    lb = elbv2.create_load_balancer(Name="web-alb", Subnets=subnets)["LoadBalancers"][0]["LoadBalancerArn"]
+    arns = {}
+    for color in ("blue", "green"):
+        arns[color] = elbv2.create_target_group(Name="web-" + color, Protocol="HTTP", Port=80, VpcId=vpc)[
+            "TargetGroups"][0]["TargetGroupArn"]
+        ids = [i["InstanceId"] for i in ec2.run_instances(ImageId="ami-b7e93bce", MinCount=2, MaxCount=2,
+                                                          SubnetId=subnets[0])["Instances"]]
+        elbv2.register_targets(TargetGroupArn=arns[color], Targets=[{"Id": i} for i in ids])
+        cloudwatch.put_metric_alarm(AlarmName="web-%s-5xx" % color, Namespace="AWS/ApplicationELB",
+                                    MetricName="HTTPCode_Target_5XX_Count", Statistic="Sum", Period=60,
+                                    EvaluationPeriods=1, Threshold=5, ComparisonOperator="GreaterThanThreshold")
+    for port, color in ((80, "blue"), (8080, "green")):
+        elbv2.create_listener(LoadBalancerArn=lb, Protocol="HTTP", Port=port,
+                              DefaultActions=[{"Type": "forward", "TargetGroupArn": arns[color]}])
+    return cloudwatch
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--poll", type=int, action="append")
+    options = parser.parse_args()
+    polls = options.poll or [1, 5]
+
+    from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+
+    from ansible_collections.bluegreen.aws.plugins.modules import listener_switch
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    url = "http://%s:%d" % server.get_host_and_port()
+    calls = []
+    original = BaseClient._make_api_call
+
+    def recording(client, operation, params):
+        calls.append(operation)
+        return original(client, operation, params)
+
+    report = {}
+    try:
+        cloudwatch = build_stack(url)
+        base = dict(endpoint_url=url, region=REGION, access_key="testing", secret_key="testing",
+                    load_balancer_name="web-alb", test_listener_port=8080,
+                    target_groups={"blue": "web-blue", "green": "web-green"})
+        with mock.patch.object(BaseClient, "_make_api_call", recording):
+            for label, color in (("switch to the idle color", "green"), ("switch to the live color", "green")):
+                calls.clear()
+                ok, result = run_module(listener_switch.main, dict(base, color=color))
+                assert ok, result
+                writes = [c for c in calls if not c.startswith(READS)]
+                report[label] = dict(calls=len(calls), writes=len(writes), operations=list(calls))
+                print("%-26s %2d calls, %d writes: %s" % (label, len(calls), len(writes), " ".join(calls)))
+        run_module(listener_switch.main, dict(base, color="blue"))
+
+        for poll in polls:
+            reactions = []
+            for _run in range(options.runs):
+                cloudwatch.set_alarm_state(AlarmName="web-green-5xx", StateValue="OK", StateReason="bench")
+                fired_at = {}
+
+                def fire():
+                    cloudwatch.set_alarm_state(AlarmName="web-green-5xx", StateValue="ALARM", StateReason="bench")
+                    fired_at["t"] = datetime.utcnow()
+
+                timer = threading.Timer(poll + 0.5, fire)
+                timer.start()
+                ok, result = run_module(listener_switch.main, dict(
+                    base, color="green", steps=[{"weight": 10, "pause": 60}], alarms=["web-green-5xx"],
+                    poll_interval=poll))
+                timer.join()
+                assert not ok and result.get("rolled_back"), result
+                restored = datetime.strptime(result["timeline"][-1]["restored_at"], "%Y-%m-%dT%H:%M:%S.%fZ")
+                reactions.append((restored - fired_at["t"]).total_seconds())
+            median = statistics.median(reactions)
+            report["reaction poll %ds" % poll] = dict(median=median, runs=reactions, target=poll + 2)
+            print("reaction, poll %ds: median %.2f s (runs %s), target <= %d s: %s" % (
+                poll, median, ", ".join("%.2f" % r for r in reactions), poll + 2,
+                "met" if median <= poll + 2 else "NOT met"))
+    finally:
+        server.stop()
+    if os.environ.get("BENCH_JSON"):
+        with open(os.environ["BENCH_JSON"], "w") as f:
+            json.dump(report, f, indent=2)
+
+
+if __name__ == "__main__":
+    main()

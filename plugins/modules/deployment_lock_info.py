@@ -1,0 +1,119 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the bluegreen.aws project
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: deployment_lock_info
+version_added: 0.1.0
+short_description: Who holds an application's lock, and its recent history
+description:
+  - Reads the lock written by M(bluegreen.aws.deployment_lock) and the versions of
+    its object, which record every switch, deploy and rollback with its holder
+    and outcome.
+author:
+  - bluegreen.aws maintainers (@bluegreen-aws)
+options:
+  bucket:
+    description: The application's artifact bucket.
+    type: str
+    required: true
+  application:
+    description: The application.
+    type: str
+    required: true
+  history:
+    description: How many past operations to return, newest first. V(0) reads no history.
+    type: int
+    default: 10
+  prefix:
+    description: Key prefix of the lock objects.
+    type: str
+    default: locks/
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
+  - ansible.builtin.action_common_attributes
+attributes:
+  check_mode:
+    support: full
+    details: The module only reads, so check mode changes nothing about its behaviour.
+  diff_mode:
+    support: N/A
+    details: The module makes no changes.
+  platform:
+    platforms: all
+"""
+
+EXAMPLES = r"""
+- name: Who holds the lock of web, and what happened lately
+  bluegreen.aws.deployment_lock_info:
+    bucket: web-artifacts-123456789012-us-east-1
+    application: web
+    history: 5
+  register: web_lock
+"""
+
+RETURN = r"""
+lock:
+  description: The lock while someone holds it (with C(expired)), else V(null).
+  returned: always
+  type: dict
+  sample: {"state": "held", "holder": "alice@ops-1", "operation": "switch to green",
+           "acquired_at": "2026-11-22T22:40:00Z", "expires_at": "2026-11-22T23:10:00Z", "expired": false}
+history:
+  description: Past operations, newest first; C(outcome) is V(null) for a run that never released (interrupted).
+  returned: always
+  type: list
+  elements: dict
+  sample: [{"operation": "switch to green", "holder": "alice@ops-1", "acquired_at": "2026-11-22T22:40:00Z",
+            "released_at": "2026-11-22T22:41:10Z", "outcome": "succeeded"}]
+"""
+
+from datetime import datetime
+from datetime import timezone
+
+from ansible_collections.bluegreen.aws.plugins.module_utils import lock as locks
+from ansible_collections.bluegreen.aws.plugins.module_utils.elbv2_calls import AnsibleBlueGreenELBv2Error
+from ansible_collections.bluegreen.aws.plugins.module_utils.modules import AnsibleBlueGreenAWSModule
+from ansible_collections.bluegreen.aws.plugins.module_utils.s3_lock_calls import get_lock
+from ansible_collections.bluegreen.aws.plugins.module_utils.s3_lock_calls import list_lock_versions
+
+
+def main():
+    module = AnsibleBlueGreenAWSModule(
+        argument_spec=dict(
+            bucket=dict(type="str", required=True),
+            application=dict(type="str", required=True),
+            history=dict(type="int", default=10),
+            prefix=dict(type="str", default="locks/"),
+        ),
+        supports_check_mode=True,
+    )
+    bucket, limit = module.params["bucket"], module.params["history"]
+    key = locks.lock_key(module.params["prefix"], module.params["application"])
+    client = module.client("s3")
+    try:
+        current, _etag = get_lock(client, bucket, key)
+        documents = []
+        if limit > 0:
+            for version_id in list_lock_versions(client, bucket, key, 2 * limit):
+                document = get_lock(client, bucket, key, version_id)[0]
+                if document:
+                    documents.append(document)
+    except AnsibleBlueGreenELBv2Error as e:
+        module.fail_json_aws_error(e)
+    held = None
+    if current and current.get("state") == locks.HELD:
+        held = dict(current, expired=locks.verdict(current, datetime.now(timezone.utc)) == locks.EXPIRED)
+        held.pop("token", None)
+    module.exit_json(changed=False, lock=held, history=locks.history(documents, limit))
+
+
+if __name__ == "__main__":
+    main()
