@@ -3,46 +3,83 @@
 # Copyright: Contributors to the bluegreen.aws project
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""S3 calls of the deployment lock: retried on throttling, never on a lost race."""
+"""S3 calls of the deployment lock, one function per call.
+
+Retried on throttling and transient errors (``AWSRetry.jittered_backoff``),
+never on a lost race: ``PreconditionFailed`` (412) and
+``ConditionalRequestConflict`` (409) mean that another run wrote the lock
+first, so ``put_lock`` returns None for them instead of retrying. Other errors
+raise ``AnsibleBlueGreenELBv2Error`` ("Failed to write the lock
+s3://bucket/key: ..."), the collection's one AWS error type.
+"""
 
 from __future__ import annotations
 
-import json
-
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
+from ansible_collections.bluegreen.aws.plugins.module_utils.elbv2_calls import AnsibleBlueGreenELBv2Error
 from ansible_collections.bluegreen.aws.plugins.module_utils.elbv2_calls import elbv2_error_handler
+from ansible_collections.bluegreen.aws.plugins.module_utils.lock import parse_document
+from ansible_collections.bluegreen.aws.plugins.module_utils.lock import serialize
+
+LOST_RACE = ("PreconditionFailed", "ConditionalRequestConflict")
 
 
 @elbv2_error_handler("read the lock s3://{bucket}/{key}", ("NoSuchKey", "404"), (None, None))
 @AWSRetry.jittered_backoff()
-def get_lock(client, bucket, key, version_id=None):
-    """``(document, etag)``, or ``(None, None)`` when there is no lock object."""
-    extra = {"VersionId": version_id} if version_id else {}
-    response = client.get_object(Bucket=bucket, Key=key, **extra)
-    return json.loads(response["Body"].read()), response["ETag"]
+def get_lock(client, bucket, key):
+    """``(document, etag)`` of the current lock, or ``(None, None)`` when there is no lock object."""
+    response = client.get_object(Bucket=bucket, Key=key)
+    body = response["Body"].read()
+    try:
+        document = parse_document(body)
+    except ValueError as e:
+        raise AnsibleBlueGreenELBv2Error(
+            message=f"s3://{bucket}/{key} is not a deployment lock ({e}); fix or delete that object"
+        ) from None
+    return document, response["ETag"]
 
 
-@elbv2_error_handler("write the lock s3://{bucket}/{key}", ("PreconditionFailed", "ConditionalRequestConflict"), None)
+@elbv2_error_handler("read version {version_id} of the lock s3://{bucket}/{key}", ("NoSuchKey", "NoSuchVersion", "404"), None)
+@AWSRetry.jittered_backoff()
+def get_lock_version(client, bucket, key, version_id):
+    """One past version of the lock, or None when it is gone or is not a lock document."""
+    body = client.get_object(Bucket=bucket, Key=key, VersionId=version_id)["Body"].read()
+    try:
+        return parse_document(body)
+    except ValueError:
+        return None
+
+
+@elbv2_error_handler("write the lock s3://{bucket}/{key}", LOST_RACE, None)
 @AWSRetry.jittered_backoff()
 def put_lock(client, bucket, key, document, etag=None):
-    """Write only if nobody else did since we read it (``etag``), or if there is no lock yet.
+    """Write only if the lock is still what we read (``etag``), or, without ``etag``, if there is none yet.
 
-    Returns the new ETag, or None when another run won the race.
+    Returns the new ETag, or None when another run wrote the lock first.
     """
     condition = {"IfMatch": etag} if etag else {"IfNoneMatch": "*"}
     response = client.put_object(
-        Bucket=bucket, Key=key, Body=json.dumps(document, sort_keys=True).encode(),
-        ContentType="application/json", **condition,
+        Bucket=bucket, Key=key, Body=serialize(document), ContentType="application/json", **condition,
     )
     return response["ETag"]
 
 
-@elbv2_error_handler("list the versions of s3://{bucket}/{key}")
+@elbv2_error_handler("list the versions of the lock s3://{bucket}/{key}")
 @AWSRetry.jittered_backoff()
 def list_lock_versions(client, bucket, key, limit):
-    """Version IDs of the lock object, newest first (at most ``limit``)."""
+    """The newest ``limit`` versions of the lock object, newest first, as ``{version_id, latest, deleted}``.
+
+    S3 lists versions of a key newest first and a key before any longer key
+    that starts with it, so the first page holds the newest versions. Delete
+    markers are included (``deleted``) so that a deleted lock is not mistaken
+    for a held one.
+    """
     response = client.list_object_versions(Bucket=bucket, Prefix=key, MaxKeys=max(limit, 1))
-    versions = [v for v in response.get("Versions", []) if v["Key"] == key]
-    versions.sort(key=lambda v: v["LastModified"], reverse=True)
-    return [v["VersionId"] for v in versions[:limit]]
+    versions = [dict(v, deleted=False) for v in response.get("Versions", []) if v["Key"] == key]
+    markers = [dict(v, deleted=True) for v in response.get("DeleteMarkers", []) if v["Key"] == key]
+    entries = versions + markers
+    if markers:  # two lists: merge them by time (stable, so S3's order stays within a second)
+        entries.sort(key=lambda e: e["LastModified"], reverse=True)
+    entries.sort(key=lambda e: not e.get("IsLatest", False))  # the current one first, whatever the clock says
+    return [dict(version_id=e["VersionId"], latest=e.get("IsLatest", False), deleted=e["deleted"]) for e in entries[:limit]]

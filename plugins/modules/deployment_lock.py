@@ -22,8 +22,13 @@ description:
   - Every write is a new version of the object in the versioned bucket, which
     makes the versions the application's history (who, what, when, outcome); see
     M(bluegreen.aws.deployment_lock_info).
-  - Releasing needs the O(token) returned when the lock was taken; a lock taken
-    over by someone else is never released.
+  - Taking the lock is one read and one conditional write. A lock held by
+    another run and not expired fails the task, naming the holder, the
+    operation and the times; so does losing the race for it to a concurrent run.
+  - Releasing needs the O(token) returned when the lock was taken and is one read
+    and one conditional write. A lock taken over by someone else, a lock already
+    released and a missing lock are left as they are, with a warning.
+  - In check mode the lock is read and the result predicted; nothing is written.
 author:
   - bluegreen.aws maintainers (@bluegreen-aws)
 options:
@@ -44,10 +49,15 @@ options:
     description: What the holder is doing, for example C(switch to green); required to take the lock.
     type: str
   holder:
-    description: Who holds the lock. Defaults to C(user@host) of the controller.
+    description:
+      - Who holds the lock, shown to whoever finds it taken, for example
+        C(alice@ops-1 (AWX job 42)).
+      - Defaults to C(user@host) of the controller.
     type: str
   ttl:
-    description: Seconds after which the lock may be taken over.
+    description:
+      - Seconds after which the lock may be taken over by another run (with a warning). Above 0.
+      - Make it longer than the longest operation it guards.
     type: int
     default: 1800
   token:
@@ -79,42 +89,88 @@ seealso:
 """
 
 EXAMPLES = r"""
-- name: Take the lock of web
+# Take the lock first, do the work in a block, release it in the block's always:
+# section (see playbooks/switch.yml).
+- name: Take the lock of web (fails naming the holder while another run has it)
   bluegreen.aws.deployment_lock:
     bucket: web-artifacts-123456789012-us-east-1
     application: web
     operation: switch to green
-  register: lock
+    holder: alice@ops-1 (AWX job 42)
+    ttl: 900
+  register: web_lock
 
-- name: Release it, recording the outcome
+- name: Release it, recording how the operation ended
   bluegreen.aws.deployment_lock:
     bucket: web-artifacts-123456789012-us-east-1
     application: web
     state: absent
-    token: "{{ lock.lock.token }}"
+    token: "{{ web_lock.lock.token }}"
     outcome: succeeded
+  when: web_lock is succeeded
 """
 
 RETURN = r"""
 lock:
-  description: The lock as written (predicted in check mode); V(null) when nothing was held.
+  description:
+    - The lock after the task (predicted in check mode). Taking it returns the new lock with its
+      C(token), which releasing it needs. When nothing was changed, the lock as it was found,
+      without its token; V(null) when there is no lock object.
   returned: always
   type: dict
-  sample: {"state": "held", "application": "web", "holder": "alice@ops-1", "operation": "switch to green",
-           "token": "4f9c1c0e6f7a4d0f9d2b1c3e5a7b9d1f", "acquired_at": "2026-11-22T22:40:00Z",
-           "expires_at": "2026-11-22T23:10:00Z"}
+  contains:
+    state:
+      description: V(held) or V(released).
+      type: str
+      sample: held
+    application:
+      description: The application.
+      type: str
+      sample: web
+    holder:
+      description: Who took the lock.
+      type: str
+      sample: alice@ops-1
+    operation:
+      description: What the holder is doing.
+      type: str
+      sample: switch to green
+    token:
+      description: The secret of the run that took the lock; releasing needs it. Only when this task took or released it.
+      type: str
+      sample: 4f9c1c0e6f7a4d0f9d2b1c3e5a7b9d1f
+    acquired_at:
+      description: When the lock was taken (ISO 8601, UTC).
+      type: str
+      sample: "2026-11-22T22:40:00Z"
+    expires_at:
+      description: When the lock may be taken over.
+      type: str
+      sample: "2026-11-22T23:10:00Z"
+    released_at:
+      description: When the lock was released; only on a released lock.
+      type: str
+      sample: "2026-11-22T22:41:10Z"
+    outcome:
+      description: How the operation ended; only on a released lock.
+      type: str
+      sample: succeeded
 previous:
-  description: The lock object as it was before the task (without its token), V(null) when there was none.
+  description: The lock as it was before the task, without its token; V(null) when there was none.
   returned: always
   type: dict
+  sample: {"state": "released", "application": "web", "holder": "bob@ops-2", "operation": "switch to blue",
+           "acquired_at": "2026-11-22T21:00:00Z", "expires_at": "2026-11-22T21:30:00Z",
+           "released_at": "2026-11-22T21:01:05Z", "outcome": "succeeded"}
 taken_over:
-  description: Whether an expired lock of someone else was taken over.
+  description: Whether this task took over an expired lock held by another run.
   returned: always
   type: bool
   sample: false
 """
 
 import getpass
+import os
 import socket
 import uuid
 from datetime import datetime
@@ -127,39 +183,66 @@ from ansible_collections.bluegreen.aws.plugins.module_utils.s3_lock_calls import
 from ansible_collections.bluegreen.aws.plugins.module_utils.s3_lock_calls import put_lock
 
 
-def public(document):
-    """A lock as shown to others: without the token that releases it."""
-    return {k: v for k, v in document.items() if k != "token"} if document else document
+class LockHeld(Exception):
+    """Someone else holds the lock; ``lock`` is their lock (without its token)."""
+
+    def __init__(self, message, lock):
+        super().__init__(message)
+        self.lock = locks.public(lock)
 
 
-def acquire(module, client, bucket, key, now):
-    params = module.params
+def default_holder():
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):  # no login name and no passwd entry (some containers)
+        user = os.environ.get("USER") or "unknown"
+    return f"{user}@{socket.gethostname()}"
+
+
+def acquire(client, bucket, key, application, holder, operation, ttl, now, token, check_mode=False):
+    """Take the lock: one read, and one conditional write unless in check mode.
+
+    Returns ``dict(changed, lock, previous, taken_over, warnings)``; raises
+    LockHeld when another run holds it or wins the race for it.
+    """
     previous, etag = get_lock(client, bucket, key)
-    verdict = locks.verdict(previous, now)
-    if verdict == locks.TAKEN:
-        module.fail_json(msg=locks.held_message(previous), lock=public(previous))
-    holder = params["holder"] or f"{getpass.getuser()}@{socket.gethostname()}"
-    document = locks.new_lock(params["application"], holder, params["operation"], params["ttl"], now, uuid.uuid4().hex)
-    if not module.check_mode and put_lock(client, bucket, key, document, etag) is None:
+    found = locks.verdict(previous, now)
+    if found == locks.TAKEN:
+        raise LockHeld(locks.held_message(previous), previous)
+    document = locks.new_lock(application, holder, operation, ttl, now, token)
+    if not check_mode and put_lock(client, bucket, key, document, etag) is None:
         winner, _etag = get_lock(client, bucket, key)
-        module.fail_json(msg=locks.held_message(winner or {}) + " (taken while this run was trying)", lock=public(winner))
-    if verdict == locks.EXPIRED:
-        module.warn(f"Took over an expired lock: {locks.held_message(previous)}")
-    return dict(changed=True, lock=document, previous=public(previous), taken_over=verdict == locks.EXPIRED)
+        # Our own write can come back as a lost race when a retried request
+        # finds the first attempt already done: the token tells.
+        if not winner or winner.get("token") != token:
+            raise LockHeld(locks.lost_race_message(application, winner), winner)
+    taken_over = found == locks.EXPIRED
+    return dict(
+        changed=True, lock=document, previous=locks.public(previous), taken_over=taken_over,
+        warnings=[locks.taken_over_message(previous)] if taken_over else [],
+    )
 
 
-def release(module, client, bucket, key, now):
-    params = module.params
+def release(client, bucket, key, application, token, outcome, now, check_mode=False):
+    """Release the lock taken with ``token``: one read, and one conditional write when it is still ours.
+
+    Never releases a lock that is not ours (taken over after it expired):
+    that, a lock already released and a missing lock change nothing and warn.
+    """
     previous, etag = get_lock(client, bucket, key)
-    if not previous or previous.get("state") != locks.HELD or previous.get("token") != params["token"]:
-        if previous and previous.get("state") == locks.HELD:
-            module.warn(f"Not releasing the lock of {params['application']}: it is no longer ours. {locks.held_message(previous)}")
-        return dict(changed=False, lock=None, previous=public(previous), taken_over=False)
-    document = locks.released_lock(previous, params["outcome"], now)
-    if not module.check_mode and put_lock(client, bucket, key, document, etag) is None:
-        module.warn(f"The lock of {params['application']} changed while it was being released; left as it is")
-        return dict(changed=False, lock=None, previous=public(previous), taken_over=False)
-    return dict(changed=True, lock=document, previous=public(previous), taken_over=False)
+    found = locks.release_verdict(previous, token)
+    unchanged = dict(changed=False, lock=locks.public(previous), previous=locks.public(previous), taken_over=False)
+    if found != locks.RELEASE:
+        return dict(unchanged, warnings=[locks.not_released_message(application, previous, found)])
+    document = locks.released_lock(previous, outcome, now)
+    if not check_mode and put_lock(client, bucket, key, document, etag) is None:
+        current, _etag = get_lock(client, bucket, key)
+        found = locks.release_verdict(current, token)
+        if found != locks.ALREADY_RELEASED:  # else: our own write, retried after a lost response
+            return dict(unchanged, lock=locks.public(current), warnings=[
+                "The lock changed while it was being released and was left as it is. "
+                + locks.not_released_message(application, current, found)])
+    return dict(changed=True, lock=document, previous=locks.public(previous), taken_over=False, warnings=[])
 
 
 def main():
@@ -178,25 +261,35 @@ def main():
         required_if=[("state", "present", ["operation"]), ("state", "absent", ["token"])],
         supports_check_mode=True,
     )
+    params = module.params
     try:
-        locks.validate(module.params["ttl"])
+        locks.validate(params["ttl"])
     except ValueError as e:
         module.fail_json(msg=str(e))
-    client = module.client("s3")
-    bucket = module.params["bucket"]
-    key = locks.lock_key(module.params["prefix"], module.params["application"])
+    for name in ("bucket", "application", "operation" if params["state"] == "present" else "token"):
+        if not params[name].strip():
+            module.fail_json(msg=f"{name} must not be empty")
+    bucket = params["bucket"]
+    key = locks.lock_key(params["prefix"], params["application"])
     now = datetime.now(timezone.utc)
+    client = module.client("s3")
     try:
-        if module.params["state"] == "present":
-            result = acquire(module, client, bucket, key, now)
+        if params["state"] == "present":
+            result = acquire(
+                client, bucket, key, params["application"], params["holder"] or default_holder(),
+                params["operation"], params["ttl"], now, uuid.uuid4().hex, module.check_mode,
+            )
         else:
-            result = release(module, client, bucket, key, now)
+            result = release(client, bucket, key, params["application"], params["token"], params["outcome"], now,
+                             module.check_mode)
+    except LockHeld as e:
+        module.fail_json(msg=str(e), lock=e.lock)
     except AnsibleBlueGreenELBv2Error as e:
         module.fail_json_aws_error(e)
+    for warning in result.pop("warnings"):
+        module.warn(warning)
     if module._diff:
-        result["diff"] = dict(
-            before=dict(lock=result["previous"]), after=dict(lock=result["lock"] or result["previous"])
-        )
+        result["diff"] = dict(before=dict(lock=result["previous"]), after=dict(lock=locks.public(result["lock"])))
     module.exit_json(**result)
 
 

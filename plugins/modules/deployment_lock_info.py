@@ -27,7 +27,7 @@ options:
     type: str
     required: true
   history:
-    description: How many past operations to return, newest first. V(0) reads no history.
+    description: How many past operations to return, newest first; V(0) or more. V(0) reads no history.
     type: int
     default: 10
   prefix:
@@ -61,18 +61,44 @@ EXAMPLES = r"""
 
 RETURN = r"""
 lock:
-  description: The lock while someone holds it (with C(expired)), else V(null).
+  description:
+    - The lock while a run holds it, without its token, plus C(expired) (V(true) once it may be
+      taken over); V(null) when the lock is free (never taken, released, or deleted). The last
+      release is the first entry of RV(history).
   returned: always
   type: dict
-  sample: {"state": "held", "holder": "alice@ops-1", "operation": "switch to green",
+  sample: {"state": "held", "application": "web", "holder": "alice@ops-1", "operation": "switch to green",
            "acquired_at": "2026-11-22T22:40:00Z", "expires_at": "2026-11-22T23:10:00Z", "expired": false}
 history:
-  description: Past operations, newest first; C(outcome) is V(null) for a run that never released (interrupted).
+  description:
+    - Past operations, newest first, one per run that took the lock (its take and release
+      versions paired by token).
+    - C(released_at) and C(outcome) are V(null) for a run that still holds the lock, or that
+      never released it (interrupted; its lock expired and was taken over).
   returned: always
   type: list
   elements: dict
-  sample: [{"operation": "switch to green", "holder": "alice@ops-1", "acquired_at": "2026-11-22T22:40:00Z",
-            "released_at": "2026-11-22T22:41:10Z", "outcome": "succeeded"}]
+  contains:
+    operation:
+      description: What the run did.
+      type: str
+      sample: switch to green
+    holder:
+      description: Who ran it.
+      type: str
+      sample: alice@ops-1
+    acquired_at:
+      description: When it took the lock.
+      type: str
+      sample: "2026-11-22T22:40:00Z"
+    released_at:
+      description: When it released the lock, or V(null).
+      type: str
+      sample: "2026-11-22T22:41:10Z"
+    outcome:
+      description: V(succeeded), V(failed), V(rolled_back), V(aborted), or V(null) when never released.
+      type: str
+      sample: succeeded
 """
 
 from datetime import datetime
@@ -82,7 +108,31 @@ from ansible_collections.bluegreen.aws.plugins.module_utils import lock as locks
 from ansible_collections.bluegreen.aws.plugins.module_utils.elbv2_calls import AnsibleBlueGreenELBv2Error
 from ansible_collections.bluegreen.aws.plugins.module_utils.modules import AnsibleBlueGreenAWSModule
 from ansible_collections.bluegreen.aws.plugins.module_utils.s3_lock_calls import get_lock
+from ansible_collections.bluegreen.aws.plugins.module_utils.s3_lock_calls import get_lock_version
 from ansible_collections.bluegreen.aws.plugins.module_utils.s3_lock_calls import list_lock_versions
+
+
+def read_lock_and_versions(client, bucket, key, limit):
+    """``(current, versions)``: the current lock document (or None) and up to ``2 * limit`` versions, newest first.
+
+    Without history, one GetObject. With history, one ListObjectVersions and a
+    GetObject per version; the current lock is the latest version (none when
+    that is a delete marker), so it costs no extra read.
+    """
+    if limit == 0:
+        return get_lock(client, bucket, key)[0], []
+    current, documents = None, []
+    # A run writes the lock twice (take, release), so 2 * limit versions hold limit operations.
+    for version in list_lock_versions(client, bucket, key, 2 * limit):
+        if version["deleted"]:
+            continue
+        document = get_lock_version(client, bucket, key, version["version_id"])
+        if version["latest"]:
+            # An unreadable current lock blocks every run: say so (get_lock fails naming it).
+            current = document or get_lock(client, bucket, key)[0]
+        if document:
+            documents.append(document)
+    return current, documents
 
 
 def main():
@@ -96,22 +146,19 @@ def main():
         supports_check_mode=True,
     )
     bucket, limit = module.params["bucket"], module.params["history"]
+    try:
+        locks.validate_history(limit)
+    except ValueError as e:
+        module.fail_json(msg=str(e))
     key = locks.lock_key(module.params["prefix"], module.params["application"])
     client = module.client("s3")
     try:
-        current, _etag = get_lock(client, bucket, key)
-        documents = []
-        if limit > 0:
-            for version_id in list_lock_versions(client, bucket, key, 2 * limit):
-                document = get_lock(client, bucket, key, version_id)[0]
-                if document:
-                    documents.append(document)
+        current, documents = read_lock_and_versions(client, bucket, key, limit)
     except AnsibleBlueGreenELBv2Error as e:
         module.fail_json_aws_error(e)
     held = None
     if current and current.get("state") == locks.HELD:
-        held = dict(current, expired=locks.verdict(current, datetime.now(timezone.utc)) == locks.EXPIRED)
-        held.pop("token", None)
+        held = dict(locks.public(current), expired=locks.is_expired(current, datetime.now(timezone.utc)))
     module.exit_json(changed=False, lock=held, history=locks.history(documents, limit))
 
 
