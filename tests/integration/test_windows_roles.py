@@ -173,6 +173,10 @@ needs_packer = pytest.mark.skipif(
 )
 
 
+TEMPLATE = PACKER / "windows.pkr.hcl"
+ONLY = {"prerequisites": ["-only=amazon-ebs.prerequisites"], "application": ["-only=amazon-ebs.application", *APP_VARS]}
+
+
 @needs_packer
 def test_packer_fmt():
     rc, out = run(["packer", "fmt", "-check", "-diff", str(PACKER)])
@@ -180,25 +184,36 @@ def test_packer_fmt():
 
 
 @needs_packer
-@pytest.mark.parametrize("template,extra", [("prerequisites.pkr.hcl", []), ("application.pkr.hcl", APP_VARS)])
-def test_packer_validate(template, extra):
-    # One template at a time: plugins.pkr.hcl (required_plugins) is for Packer >= 1.7.
-    rc, out = run(["packer", "validate", *PACKER_VARS, *extra, str(PACKER / template)])
+@pytest.mark.parametrize("only", [[], ONLY["prerequisites"], ONLY["application"]], ids=["both", "prerequisites", "application"])
+def test_packer_validate(only):
+    # One template file: plugins.pkr.hcl (required_plugins) is for Packer >= 1.7.
+    rc, out = run(["packer", "validate", *PACKER_VARS, *APP_VARS, *only, str(TEMPLATE)])
     assert rc == 0, out
 
 
 @needs_packer
-@pytest.mark.parametrize("template,extra", [("prerequisites.pkr.hcl", []), ("application.pkr.hcl", APP_VARS)])
+@pytest.mark.parametrize("build", ["prerequisites", "application"])
+def test_packer_validate_really_checks_the_selected_build(build):
+    """A -only that matches no build validates nothing and passes: prove that
+    each selector used by build.sh reaches its source."""
+    rc, out = run(["packer", "validate", *PACKER_VARS, *ONLY[build], "-var", "instance_type=", str(TEMPLATE)])
+    assert rc != 0 and "instance_type" in out, out
+    build_sh = (PACKER / "build.sh").read_text()
+    assert "packer build %s " % ONLY[build][0] in build_sh
+
+
+@needs_packer
+@pytest.mark.parametrize("build", ["prerequisites", "application"])
 @pytest.mark.parametrize("cidrs", ['["0.0.0.0/0"]', '["192.0.2.10/32", "0.0.0.0/0"]', "[]"])
-def test_packer_refuses_winrm_open_to_the_world(template, extra, cidrs):
-    rc, out = run(["packer", "validate", *PACKER_VARS, *extra, "-var", "winrm_source_cidrs=" + cidrs, str(PACKER / template)])
+def test_packer_refuses_winrm_open_to_the_world(build, cidrs):
+    rc, out = run(["packer", "validate", *PACKER_VARS, *ONLY[build], "-var", "winrm_source_cidrs=" + cidrs, str(TEMPLATE)])
     assert rc != 0, out
     assert "winrm_source_cidrs" in out, out
 
 
 @needs_packer
 def test_packer_needs_the_build_host_cidr():
-    rc, out = run(["packer", "validate", "-var", "build_run_id=ci", str(PACKER / "prerequisites.pkr.hcl")])
+    rc, out = run(["packer", "validate", "-var", "build_run_id=ci", *ONLY["prerequisites"], str(TEMPLATE)])
     assert rc != 0
     assert 'Unset variable "winrm_source_cidrs"' in out, out
 
@@ -206,7 +221,7 @@ def test_packer_needs_the_build_host_cidr():
 @needs_packer
 @pytest.mark.parametrize("ami", ["latest", "", "ami-XYZ"])
 def test_packer_application_needs_an_ami_id(ami):
-    rc, out = run(["packer", "validate", *PACKER_VARS, "-var", "source_ami=" + ami, str(PACKER / "application.pkr.hcl")])
+    rc, out = run(["packer", "validate", *PACKER_VARS, "-only=amazon-ebs.application", "-var", "source_ami=" + ami, str(TEMPLATE)])
     assert rc != 0
     assert "source_ami" in out, out
 
@@ -238,12 +253,38 @@ def test_no_default_opens_winrm_or_rdp_to_the_world():
 def test_no_secret_in_the_windows_files():
     texts = {
         str(p.relative_to(REPO)): p.read_text()
-        for p in [*PACKER.rglob("*.hcl"), *PACKER.rglob("*.ps1"), REPO / "inventories/aws/group_vars/windows.yml"]
+        for p in [*PACKER.rglob("*.hcl"), *PACKER.rglob("*.ps1"), *(REPO / "inventories").rglob("*.yml"),
+                  REPO / "roles/fleet/templates/user_data.ps1.j2", *(REPO / "extensions/molecule/windows").glob("*.yml")]
     }
     for name, text in texts.items():
         assert not re.search(r"winrm_password\s*=", text), name
-        assert not re.search(r"(?im)^\s*ansible_password:\s*['\"]?[^'\"{\s]", text), name
+        assert not re.search(r"(?im)^\s*ansible_password:\s*['\"]?[^'\"{>\s]", text), name
+        assert not re.search(r"(?im)^\s*vault_bluegreen_winrm_password:", text), name
         assert "ConvertTo-SecureString" not in text, name
+        assert not re.search(r"-AsPlainText|net user \S+ \S+", text), name
+
+
+def test_no_credential_anywhere_in_the_repository():
+    """AWS access keys, private keys, Vault payloads that are not this repo's,
+    or a password given a literal value: none in any tracked file."""
+    files = subprocess.run(["git", "ls-files"], cwd=REPO, capture_output=True, text=True, check=True).stdout.split()
+    patterns = {
+        "AWS access key": re.compile(r"\b(AKIA|ASIA)[0-9A-Z]{16}\b"),
+        "private key": re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----"),
+        "vault payload": re.compile(r"\$ANSIBLE_VAULT;"),
+        "literal password": re.compile(r"(?im)^\s*[a-z_]*password:[ \t]*(?!['\"]?[{>|]|[ \t]*$)\S"),
+    }
+    for name in files:
+        path = REPO / name
+        if not path.is_file() or path.is_symlink() or name.startswith("tests/"):
+            continue
+        try:
+            text = path.read_text()
+        except UnicodeDecodeError:
+            continue
+        for what, pattern in patterns.items():
+            match = pattern.search(text)
+            assert not match, "%s: %s: %s" % (name, what, match.group(0))
 
 
 def test_final_image_has_winrm_disabled():
@@ -251,11 +292,17 @@ def test_final_image_has_winrm_disabled():
     assert "Set-Service -Name WinRM -StartupType Disabled" in finalize
     assert "Remove-Item -Recurse -Force" in finalize  # every listener
     assert "sysprep" in finalize
-    for template in ("prerequisites.pkr.hcl", "application.pkr.hcl"):
-        text = (PACKER / template).read_text()
-        last = text[text.rindex('provisioner "') :]
-        assert last.startswith('provisioner "powershell"') and "scripts/finalize.ps1" in last, template
-        assert re.search(r"disable_stop_instance\s*=\s*true", text), template
+    text = TEMPLATE.read_text()
+    builds = re.split(r"(?m)^build \{", text)[1:]
+    assert [re.search(r'sources = \["source\.amazon-ebs\.(\w+)"\]', b).group(1) for b in builds] == ["prerequisites", "application"]
+    for build in builds:
+        last = build[build.rindex('provisioner "') :]
+        assert last.startswith('provisioner "powershell"') and "scripts/finalize.ps1" in last, build[:80]
+    sources = re.findall(r'(?ms)^source "amazon-ebs" "(\w+)" \{(.*?)^\}', text)
+    assert [name for name, _ in sources] == ["prerequisites", "application"]
+    for name, body in sources:
+        assert re.search(r"disable_stop_instance\s*=\s*true", body), name
+        assert re.search(r"temporary_security_group_source_cidrs\s*=\s*var\.winrm_source_cidrs", body), name
 
 
 def test_no_default_or_inventory_opens_winrm_or_rdp_to_the_world():
