@@ -19,9 +19,11 @@ out_dir=${BLUEGREEN_BUILD_DIR:-$here/.build}
 mkdir -p "$out_dir"
 manifest="$out_dir/manifest-$run_id.json"
 
-# Variables meant for one template only are ignored by the other (a warning).
+# One template, two builds (windows.pkr.hcl): -only picks one. A -only that
+# matches nothing builds nothing, and the manifest check below stops the chain.
+template="$here/windows.pkr.hcl"
 echo "build.sh: run $run_id: prerequisites AMI"
-packer build -var "build_run_id=$run_id" -var "manifest_path=$manifest" "$@" "$here/prerequisites.pkr.hcl"
+packer build -only=amazon-ebs.prerequisites -var "build_run_id=$run_id" -var "manifest_path=$manifest" "$@" "$template"
 
 ami=$(python3 - "$manifest" "$run_id" <<'PY'
 import json
@@ -44,5 +46,6 @@ PY
 )
 
 echo "build.sh: run $run_id: application AMI from $ami"
-packer build -var "build_run_id=$run_id" -var "manifest_path=$manifest" -var "source_ami=$ami" "$@" "$here/application.pkr.hcl"
+packer build -only=amazon-ebs.application -var "build_run_id=$run_id" -var "manifest_path=$manifest" \
+    -var "source_ami=$ami" "$@" "$template"
 echo "build.sh: run $run_id done; manifest $manifest"
