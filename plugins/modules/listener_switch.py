@@ -112,6 +112,41 @@ options:
     description: Priority of the preview rule when it is created (the next free one if taken).
     type: int
     default: 10
+  verify_url:
+    description:
+      - A URL that answers with the version it runs, for example the production
+        hostname's C(/version). After the last step, when O(color) has all the
+        production traffic and the listener was changed, the module asks this URL
+        every O(verify_interval) seconds until the answer is status 200 with
+        O(verify_body) in its body and every header of O(verify_headers), for at
+        most O(verify_timeout) seconds.
+      - When the new version never answers, the production listener is restored
+        to O(restore_weights) (by default, the weights before this task), the test
+        listener to what it was, and the module fails saying what it received.
+      - The probe goes through the load balancer, so it needs real AWS (the
+        embedded AWS routes no requests).
+      - Not used in check mode, nor when the listener already sent traffic as requested.
+    type: str
+  verify_body:
+    description: Text the body of the answer from O(verify_url) must contain, for example C(1.4.0).
+    type: str
+  verify_headers:
+    description:
+      - Headers the answer from O(verify_url) must have, with these exact values,
+        for example C({X-App-Version: 1.4.0}). Header names are compared without case.
+    type: dict
+  verify_timeout:
+    description: Seconds to wait for the new version to answer O(verify_url), at least 1.
+    type: int
+    default: 60
+  verify_interval:
+    description: Seconds between two requests to O(verify_url), at least 1.
+    type: int
+    default: 2
+  verify_validate_certs:
+    description: Whether to validate the TLS certificate of O(verify_url).
+    type: bool
+    default: true
   min_healthy:
     description:
       - Healthy targets O(color) needs before it may receive any traffic.
@@ -179,7 +214,7 @@ EXAMPLES = r"""
     alarms: [web-green-5xx, web-green-p99-latency, web-green-unhealthy-hosts]
     poll_interval: 5
 
-- name: Roll back to blue (target groups given by ARN)
+- name: Roll back to blue (target groups by ARN); wait until the site answers with blue's version, else undo
   bluegreen.aws.listener_switch:
     load_balancer_name: web-alb
     test_listener_port: 8080
@@ -188,6 +223,10 @@ EXAMPLES = r"""
       green: arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web-green/fedcba9876543210
     color: blue
     weight: 100
+    verify_url: https://www.example.com/version
+    verify_headers:
+      X-App-Version: "1.0.0"
+    verify_timeout: 120
 """
 
 RETURN = r"""
@@ -290,20 +329,56 @@ timeline:
       type: dict
       returned: always
     outcome:
-      description: V(passed), V(predicted) (check mode) or V(alarm) (the step that was rolled back).
+      description:
+        - V(passed), V(predicted) (check mode), V(alarm) (the step that was rolled back) or
+          V(not_verified) (the last step, rolled back because O(verify_url) never showed the new version).
       type: str
       returned: always
     restored_at:
-      description: When the weights were restored after an alarm (UTC).
+      description: When the weights were restored after an alarm or a failed probe (UTC).
       type: str
-      returned: when an alarm fired
+      returned: when the weights were restored
 preview_color:
   description: Color the preview rule sends header-routed requests to; V(null) without O(preview_header).
   returned: always
   type: str
   sample: blue
+verification:
+  description:
+    - What the probe of O(verify_url) saw; V(null) when it did not run.
+    - On failure it is returned with the error, after the weights were restored.
+  returned: always
+  type: dict
+  sample: {"url": "https://www.example.com/version", "ok": true, "attempts": 3, "elapsed": 4.1,
+           "last": {"at": "2026-11-22T22:41:05.000000Z", "ok": true, "why": "new version answered",
+                    "status": 200, "body": "1.4.0"},
+           "progress": [{"at": "2026-11-22T22:41:01.000000Z", "ok": false, "why": "body does not contain '1.4.0'",
+                         "status": 200, "body": "1.3.2"}]}
+  contains:
+    url:
+      description: The URL asked.
+      type: str
+    timeout:
+      description: The O(verify_timeout) it ran with.
+      type: int
+    ok:
+      description: Whether the new version answered in time.
+      type: bool
+    attempts:
+      description: Requests made.
+      type: int
+    elapsed:
+      description: Seconds from the first request to the last answer.
+      type: float
+    last:
+      description: The last attempt (C(at), C(ok), C(why), C(status), C(body) excerpt).
+      type: dict
+    progress:
+      description: The last 20 attempts, oldest first, as RV(verification.last).
+      type: list
+      elements: dict
 rolled_back:
-  description: Whether an alarm made the module restore O(restore_weights).
+  description: Whether an alarm or a failed O(verify_url) probe made the module restore O(restore_weights).
   returned: always
   type: bool
   sample: false
@@ -318,7 +393,11 @@ test_listener_color:
 
 import time
 
+from ansible.module_utils.six.moves.urllib.error import HTTPError
+from ansible.module_utils.urls import open_url
+
 from ansible_collections.bluegreen.aws.plugins.module_utils import analysis
+from ansible_collections.bluegreen.aws.plugins.module_utils import verify as verification
 from ansible_collections.bluegreen.aws.plugins.module_utils.cloudwatch_calls import describe_alarm_states
 from ansible_collections.bluegreen.aws.plugins.module_utils.elbv2_calls import AnsibleBlueGreenELBv2Error
 from ansible_collections.bluegreen.aws.plugins.module_utils.elbv2_calls import create_rule
@@ -367,13 +446,27 @@ def describe_traffic(production_actions, test_actions, arns_by_color, has_test_l
     return traffic
 
 
-class AlarmRollback(Exception):
-    """An alarm fired during a step; the listener has been restored."""
+class SwitchRolledBack(Exception):
+    """An alarm fired during a step, or the new version never answered; the listeners have been restored."""
 
-    def __init__(self, message, after, timeline):
+    def __init__(self, message, after, timeline, verified=None):
         super().__init__(message)
         self.after = after
         self.timeline = timeline
+        self.verified = verified
+
+
+def fetch_answer(url, validate_certs, timeout):
+    """One GET of ``url``: ``{status, headers, body}``, or ``{error}`` when nothing usable came back."""
+    try:
+        response = open_url(url, method="GET", validate_certs=validate_certs, timeout=timeout,
+                            headers={"Cache-Control": "no-cache"}, follow_redirects="safe")
+        status, headers, raw = response.getcode(), dict(response.headers.items()), response.read(65536)
+    except HTTPError as e:
+        status, headers, raw = e.code, dict(e.headers.items()) if e.headers else {}, e.read()[:65536] if e.fp else b""
+    except Exception as e:  # noqa: BLE001 - refused, reset, DNS, TLS, timeout: all mean "not answering yet"
+        return dict(error=f"{type(e).__name__}: {e}")
+    return dict(status=status, headers=headers, body=raw.decode("utf-8", "replace"))
 
 
 def check_listeners(path):
@@ -383,12 +476,15 @@ def check_listeners(path):
 
 
 def ensure_switched(client, path, color, plan, min_healthy, check_mode, watch=None, restore_weights=None,
-                    sticky_seconds=0):
+                    sticky_seconds=0, verify=None):
     """Go through ``plan`` (validated steps), health-gated, watching alarms in pauses.
 
     ``watch(pause)`` returns ``(fired, states)``; None means no alarms to watch.
-    Returns ``(changed, before, after, timeline)``; raises AlarmRollback after
-    restoring the production listener when an alarm fires.
+    ``verify()`` returns the probe result (``verify.probe``); it runs after the
+    last step when ``color`` got all the traffic and something changed.
+    Returns ``(changed, before, after, timeline, verified)``; raises SwitchRolledBack
+    after restoring the production listener when an alarm fires, or both
+    listeners when the probe fails.
     """
     arns_by_color = path["arns_by_color"]
     listener, test_listener = path["listener"], path["test_listener"]
@@ -432,7 +528,7 @@ def ensure_switched(client, path, color, plan, min_healthy, check_mode, watch=No
             entry["restored_at"] = analysis.utc_now()
             after = describe_traffic(restored, test_before, arns_by_color, has_test)
             message = analysis.rollback_message(fired, number, color, step["weight"], after["weights"])
-            raise AlarmRollback(message, after, timeline)
+            raise SwitchRolledBack(message, after, timeline)
 
     test_after = test_before
     if has_test and plan[-1]["weight"] == 100:
@@ -440,8 +536,21 @@ def ensure_switched(client, path, color, plan, min_healthy, check_mode, watch=No
         test_changed, test_after = ensure_default_actions(client, test_listener, idle_actions, check_mode)
         changed = changed or test_changed
 
+    verified = None
+    if verify is not None and changed and not check_mode and plan[-1]["weight"] == 100:
+        verified = verify()
+        if not verified["ok"]:
+            restored = ensure_default_actions(client, current, restore_actions, False)[1]
+            if has_test:
+                test_now = dict(test_listener, DefaultActions=test_after)
+                test_after = ensure_default_actions(client, test_now, test_before, False)[1]
+            timeline[-1].update(outcome="not_verified", restored_at=analysis.utc_now())
+            after = describe_traffic(restored, test_after, arns_by_color, has_test)
+            message = verification.failure_message(verified, after["weights"])
+            raise SwitchRolledBack(message, after, timeline, verified)
+
     after = describe_traffic(current["DefaultActions"], test_after, arns_by_color, has_test)
-    return changed, before, after, timeline
+    return changed, before, after, timeline, verified
 
 
 def ensure_preview(client, path, header, priority, color, final_weight, check_mode):
@@ -471,6 +580,11 @@ def validate_request(params):
     validate_switch_request(params["color"], weight, params["min_healthy"])
     plan = analysis.validate_steps(params["steps"]) if params["steps"] else [dict(weight=weight, pause=0)]
     analysis.validate_poll_interval(params["poll_interval"])
+    if params["verify_url"]:
+        verification.validate(params["verify_url"], params["verify_body"], params["verify_headers"],
+                              params["verify_timeout"], params["verify_interval"])
+    elif params["verify_body"] or params["verify_headers"]:
+        raise ListenerError("verify_body and verify_headers need verify_url: the URL to ask for the new version")
     restore = params["restore_weights"]
     if restore is not None:
         if any(not 0 <= restore[c] <= 100 for c in ("blue", "green")) or restore["blue"] + restore["green"] != 100:
@@ -497,6 +611,12 @@ def main():
         stickiness_duration=dict(type="int", default=0),
         preview_header=dict(type="str"),
         preview_priority=dict(type="int", default=10),
+        verify_url=dict(type="str"),
+        verify_body=dict(type="str"),
+        verify_headers=dict(type="dict"),
+        verify_timeout=dict(type="int", default=60),
+        verify_interval=dict(type="int", default=2),
+        verify_validate_certs=dict(type="bool", default=True),
         min_healthy=dict(type="int", default=1),
     )
     module = AnsibleBlueGreenAWSModule(
@@ -506,7 +626,7 @@ def main():
 
     try:
         plan = validate_request(params)
-    except (ListenerError, analysis.AnalysisError) as e:
+    except (ListenerError, analysis.AnalysisError, verification.VerifyError) as e:
         module.fail_json(msg=str(e))
     port_problem = validate_ports(params["listener_port"], params["test_listener_port"])
     if port_problem:
@@ -536,9 +656,11 @@ def main():
                 )
                 return fired, last
 
-        changed, before, after, timeline = ensure_switched(
+        verify = make_verify(params) if params["verify_url"] else None
+        changed, before, after, timeline, verified = ensure_switched(
             client, path, params["color"], plan, params["min_healthy"], module.check_mode,
             watch=watch, restore_weights=params["restore_weights"], sticky_seconds=params["stickiness_duration"],
+            verify=verify,
         )
         previewed = None
         if params["preview_header"]:
@@ -552,10 +674,11 @@ def main():
         module.fail_json_aws_error(e)
     except ListenerError as e:
         module.fail_json(msg=str(e), health=path["health"] if path else None)
-    except AlarmRollback as e:
+    except SwitchRolledBack as e:
         module.fail_json(
             msg=str(e), changed=True, rolled_back=True, timeline=e.timeline, weights=e.after["weights"],
             live_color=e.after["live_color"], state=e.after["state"], health=path["health"],
+            verification=e.verified,
         )
 
     result = dict(
@@ -571,11 +694,27 @@ def main():
         test_listener_color=after.get("test_listener_color"),
         timeline=timeline,
         preview_color=previewed,
+        verification=verified,
         rolled_back=False,
     )
     if module._diff:
         result["diff"] = dict(before=_diff_view(before), after=_diff_view(after))
     module.exit_json(**result)
+
+
+def make_verify(params):
+    """The probe of ``verify_url`` as a no-argument callable for ensure_switched."""
+    url, timeout = params["verify_url"], params["verify_timeout"]
+
+    def verify():
+        result = verification.probe(
+            lambda: fetch_answer(url, params["verify_validate_certs"], min(10, timeout)),
+            params["verify_body"], params["verify_headers"], timeout, params["verify_interval"],
+        )
+        result.update(url=url, timeout=timeout)
+        return result
+
+    return verify
 
 
 def _diff_view(traffic):
