@@ -29,3 +29,23 @@ def describe_alarm_states(client, alarm_names):
 @AWSRetry.jittered_backoff()
 def set_alarm_state(client, alarm_name, state, reason):
     client.set_alarm_state(AlarmName=alarm_name, StateValue=state, StateReason=reason)
+
+
+@elbv2_error_handler("read the dashboard {name}", ("ResourceNotFound", "ResourceNotFoundException"), None)
+@AWSRetry.jittered_backoff()
+def get_dashboard_body(client, name):
+    """The dashboard's body (a JSON string), or None when there is no such dashboard."""
+    return client.get_dashboard(DashboardName=name)["DashboardBody"]
+
+
+@elbv2_error_handler("write the dashboard {name}")
+@AWSRetry.jittered_backoff()
+def put_dashboard(client, name, body):
+    """Create or replace the dashboard; returns CloudWatch's validation messages (warnings)."""
+    return client.put_dashboard(DashboardName=name, DashboardBody=body).get("DashboardValidationMessages", [])
+
+
+@elbv2_error_handler("delete the dashboard {name}")
+@AWSRetry.jittered_backoff()
+def delete_dashboard(client, name):
+    client.delete_dashboards(DashboardNames=[name])

@@ -147,3 +147,11 @@ def create_rule(client, listener_arn, priority, conditions, actions):
 @AWSRetry.jittered_backoff()
 def modify_rule(client, rule_arn, conditions, actions):
     return client.modify_rule(RuleArn=rule_arn, Conditions=conditions, Actions=actions)["Rules"][0]
+
+
+@elbv2_error_handler("describe the attributes of target group {target_group_arn}")
+@AWSRetry.jittered_backoff()
+def describe_target_group_attributes(client, target_group_arn):
+    """``{key: value}`` of the target group's attributes (values are strings, as AWS returns them)."""
+    attributes = client.describe_target_group_attributes(TargetGroupArn=target_group_arn)["Attributes"]
+    return {a["Key"]: a["Value"] for a in attributes}

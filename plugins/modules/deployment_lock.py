@@ -68,6 +68,14 @@ options:
     type: str
     choices: [succeeded, failed, rolled_back, aborted]
     default: succeeded
+  moved_traffic:
+    description:
+      - When releasing, whether the operation may have changed production traffic (a switch,
+        a rollback, a drill). V(false) records that it did not (for example finalize.yml
+        scaling the idle color down), so it does not restart the rollback window that
+        M(bluegreen.aws.rollback_window) measures from the last release.
+    type: bool
+    default: true
   prefix:
     description: Key prefix of the lock objects.
     type: str
@@ -223,7 +231,7 @@ def acquire(client, bucket, key, application, holder, operation, ttl, now, token
     )
 
 
-def release(client, bucket, key, application, token, outcome, now, check_mode=False):
+def release(client, bucket, key, application, token, outcome, now, check_mode=False, moved_traffic=True):
     """Release the lock taken with ``token``: one read, and one conditional write when it is still ours.
 
     Never releases a lock that is not ours (taken over after it expired):
@@ -234,7 +242,7 @@ def release(client, bucket, key, application, token, outcome, now, check_mode=Fa
     unchanged = dict(changed=False, lock=locks.public(previous), previous=locks.public(previous), taken_over=False)
     if found != locks.RELEASE:
         return dict(unchanged, warnings=[locks.not_released_message(application, previous, found)])
-    document = locks.released_lock(previous, outcome, now)
+    document = locks.released_lock(previous, outcome, now, moved_traffic)
     if not check_mode and put_lock(client, bucket, key, document, etag) is None:
         current, _etag = get_lock(client, bucket, key)
         found = locks.release_verdict(current, token)
@@ -256,6 +264,7 @@ def main():
             ttl=dict(type="int", default=1800),
             token=dict(type="str", no_log=False),
             outcome=dict(type="str", choices=list(locks.OUTCOMES), default="succeeded"),
+            moved_traffic=dict(type="bool", default=True),
             prefix=dict(type="str", default="locks/"),
         ),
         required_if=[("state", "present", ["operation"]), ("state", "absent", ["token"])],
@@ -281,7 +290,7 @@ def main():
             )
         else:
             result = release(client, bucket, key, params["application"], params["token"], params["outcome"], now,
-                             module.check_mode)
+                             module.check_mode, params["moved_traffic"])
     except LockHeld as e:
         module.fail_json(msg=str(e), lock=e.lock)
     except AnsibleBlueGreenELBv2Error as e:

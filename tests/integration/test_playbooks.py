@@ -301,7 +301,19 @@ def test_rollback_from_an_interrupted_canary_returns_to_the_majority_color(stack
 
 
 def test_finalize_scales_the_idle_color_down_and_rollback_scales_it_up_first(stack):
+    """Right after the rollback, finalize refuses (blue's deregistration delay, 5 s in the local inventory,
+    has not passed) and says how long to wait; after that wait it scales blue down."""
+    import time
+
     assert stack.weights(80) == {"blue": 0, "green": 100}
+    rc, out = stack.playbook("playbooks/finalize.yml", check=False)
+    assert rc != 0, out[-3000:]
+    match = re.search(r"Refusing to touch blue of web yet: production traffic last moved at \S+ "
+                      r"\('rollback to green' by \S+, succeeded\); blue's target group drains for 5 s "
+                      r"\(deregistration delay\) and the rollback window is 0 s\. Wait (\d+) s more", out)
+    assert match, out[-3000:]
+    assert stack.group("blue")["DesiredCapacity"] == 2, "a refused finalize must not touch blue"
+    time.sleep(int(match.group(1)) + 1)
     stack.playbook("playbooks/finalize.yml")
     assert stack.group("blue")["DesiredCapacity"] == 0
     assert stack.group("green")["DesiredCapacity"] == 2, "finalize must never touch the live color"
@@ -343,6 +355,24 @@ def test_two_switches_at_once_exactly_one_proceeds(stack):
     assert stack.weights(80) == {"blue": 100, "green": 0}
     out = stack.playbook("playbooks/status.yml")[1]
     assert "lock: free" in out and "switch to blue (10% > 100%)  by " in out and ": succeeded" in out, out[-3000:]
+
+
+def test_switch_with_verify_url_is_undone_when_the_new_version_never_answers(stack):
+    """switch.yml wires bluegreen_verify_url: a local server plays the site, still answering the old version."""
+    from test_module_listener_switch_verify import Site, serve
+
+    before = stack.weights(80)
+    target = "green" if before["blue"] == 100 else "blue"
+    site = Site()
+    with serve(site):
+        rc, out = stack.playbook("switch.yml", "-e", "color=" + target, "-e", "bluegreen_verify_url=" + site.url,
+                                 "-e", "bluegreen_verify_body=9.9.9", "-e", "bluegreen_verify_timeout=2", check=False)
+    assert rc != 0, out[-3000:]
+    assert site.url + " did not show the new version within 2 s" in out, out[-3000:]
+    assert site.requests >= 2
+    assert stack.weights(80) == before, "the switch must be undone"
+    out = stack.playbook("playbooks/status.yml")[1]
+    assert ": rolled_back" in out, out[-3000:]
 
 
 def test_teardown_deletes_the_stack_and_stops_the_emulator(stack):
