@@ -68,6 +68,15 @@ options:
     type: str
     choices: [succeeded, failed, rolled_back, aborted]
     default: succeeded
+  etag:
+    description:
+      - When releasing, the RV(etag) returned when the lock was taken, with O(taken). The release
+        then writes at once, conditional on that ETag, instead of reading the lock first (one
+        call instead of two); when the lock changed since, it is read and handled as usual.
+    type: str
+  taken:
+    description: When releasing, the RV(lock) returned when the lock was taken (see O(etag)).
+    type: dict
   moved_traffic:
     description:
       - When releasing, whether the operation may have changed production traffic (a switch,
@@ -163,6 +172,13 @@ lock:
       description: How the operation ended; only on a released lock.
       type: str
       sample: succeeded
+etag:
+  description:
+    - The ETag of the lock object written when taking the lock; give it (with RV(lock)) to
+      the release as O(etag) and O(taken) to save a read. V(null) in check mode and when nothing was written.
+  returned: when the lock was taken
+  type: str
+  sample: '"6805f2cfc46c0f04559748bb039d69ae"'
 previous:
   description: The lock as it was before the task, without its token; V(null) when there was none.
   returned: always
@@ -218,25 +234,38 @@ def acquire(client, bucket, key, application, holder, operation, ttl, now, token
     if found == locks.TAKEN:
         raise LockHeld(locks.held_message(previous), previous)
     document = locks.new_lock(application, holder, operation, ttl, now, token)
-    if not check_mode and put_lock(client, bucket, key, document, etag) is None:
-        winner, _etag = get_lock(client, bucket, key)
-        # Our own write can come back as a lost race when a retried request
-        # finds the first attempt already done: the token tells.
-        if not winner or winner.get("token") != token:
-            raise LockHeld(locks.lost_race_message(application, winner), winner)
+    new_etag = None
+    if not check_mode:
+        new_etag = put_lock(client, bucket, key, document, etag)
+        if new_etag is None:
+            winner, new_etag = get_lock(client, bucket, key)
+            # Our own write can come back as a lost race when a retried request
+            # finds the first attempt already done: the token tells.
+            if not winner or winner.get("token") != token:
+                raise LockHeld(locks.lost_race_message(application, winner), winner)
     taken_over = found == locks.EXPIRED
     return dict(
-        changed=True, lock=document, previous=locks.public(previous), taken_over=taken_over,
+        changed=True, lock=document, previous=locks.public(previous), taken_over=taken_over, etag=new_etag,
         warnings=[locks.taken_over_message(previous)] if taken_over else [],
     )
 
 
-def release(client, bucket, key, application, token, outcome, now, check_mode=False, moved_traffic=True):
+def release(client, bucket, key, application, token, outcome, now, check_mode=False, moved_traffic=True,
+            taken=None, taken_etag=None):
     """Release the lock taken with ``token``: one read, and one conditional write when it is still ours.
+
+    Given the lock as taken (``taken``, with ``token``) and the ETag of that write
+    (``taken_etag``), the read is skipped: the write is conditional on that ETag,
+    so it only succeeds when nobody has written the lock since; otherwise the
+    lock is read and handled as below.
 
     Never releases a lock that is not ours (taken over after it expired):
     that, a lock already released and a missing lock change nothing and warn.
     """
+    if taken and taken_etag and taken.get("token") == token and taken.get("state") == locks.HELD and not check_mode:
+        document = locks.released_lock(taken, outcome, now, moved_traffic)
+        if put_lock(client, bucket, key, document, taken_etag) is not None:
+            return dict(changed=True, lock=document, previous=locks.public(taken), taken_over=False, warnings=[])
     previous, etag = get_lock(client, bucket, key)
     found = locks.release_verdict(previous, token)
     unchanged = dict(changed=False, lock=locks.public(previous), previous=locks.public(previous), taken_over=False)
@@ -265,6 +294,8 @@ def main():
             token=dict(type="str", no_log=False),
             outcome=dict(type="str", choices=list(locks.OUTCOMES), default="succeeded"),
             moved_traffic=dict(type="bool", default=True),
+            etag=dict(type="str"),
+            taken=dict(type="dict"),
             prefix=dict(type="str", default="locks/"),
         ),
         required_if=[("state", "present", ["operation"]), ("state", "absent", ["token"])],
@@ -290,7 +321,7 @@ def main():
             )
         else:
             result = release(client, bucket, key, params["application"], params["token"], params["outcome"], now,
-                             module.check_mode, params["moved_traffic"])
+                             module.check_mode, params["moved_traffic"], params["taken"], params["etag"])
     except LockHeld as e:
         module.fail_json(msg=str(e), lock=e.lock)
     except AnsibleBlueGreenELBv2Error as e:
