@@ -101,10 +101,10 @@ validation_messages:
 """
 
 from ansible_collections.bluegreen.aws.plugins.module_utils import dashboard as dashboards
+from ansible_collections.bluegreen.aws.plugins.module_utils.aws_errors import AnsibleBlueGreenAWSError
 from ansible_collections.bluegreen.aws.plugins.module_utils.cloudwatch_calls import delete_dashboard
 from ansible_collections.bluegreen.aws.plugins.module_utils.cloudwatch_calls import get_dashboard_body
 from ansible_collections.bluegreen.aws.plugins.module_utils.cloudwatch_calls import put_dashboard
-from ansible_collections.bluegreen.aws.plugins.module_utils.elbv2_calls import AnsibleBlueGreenELBv2Error
 from ansible_collections.bluegreen.aws.plugins.module_utils.modules import AnsibleBlueGreenAWSModule
 
 
@@ -154,7 +154,7 @@ def main():
                                 f" ({message.get('DataPath', 'body')})")
         else:
             changed, after = ensure_absent(client, name, current, module.check_mode), None
-    except AnsibleBlueGreenELBv2Error as e:
+    except AnsibleBlueGreenAWSError as e:
         module.fail_json_aws_error(e)
     result.update(changed=changed, dashboard=dict(name=name, body=after) if after is not None else None)
     if module._diff:

@@ -105,7 +105,7 @@ from datetime import datetime
 from datetime import timezone
 
 from ansible_collections.bluegreen.aws.plugins.module_utils import lock as locks
-from ansible_collections.bluegreen.aws.plugins.module_utils.elbv2_calls import AnsibleBlueGreenELBv2Error
+from ansible_collections.bluegreen.aws.plugins.module_utils.aws_errors import AnsibleBlueGreenAWSError
 from ansible_collections.bluegreen.aws.plugins.module_utils.modules import AnsibleBlueGreenAWSModule
 from ansible_collections.bluegreen.aws.plugins.module_utils.s3_lock_calls import read_lock_and_versions
 
@@ -129,7 +129,7 @@ def main():
     client = module.client("s3")
     try:
         current, documents = read_lock_and_versions(client, bucket, key, limit)
-    except AnsibleBlueGreenELBv2Error as e:
+    except AnsibleBlueGreenAWSError as e:
         module.fail_json_aws_error(e)
     held = None
     if current and current.get("state") == locks.HELD:

@@ -147,6 +147,44 @@ options:
     description: Whether to validate the TLS certificate of O(verify_url).
     type: bool
     default: true
+  lock:
+    description:
+      - Take the application's deployment lock (see M(bluegreen.aws.deployment_lock)) right
+        before the first write, after every read and check, so that a switch with nothing to
+        do neither reads nor writes the lock. Another run holding it fails the task, naming
+        the holder, before anything is written.
+      - Once the lock is taken the production and test listeners are read again; when they
+        changed since the first read (another run finished in between), the task fails and
+        writes nothing, so no decision rests on a stale read.
+      - The lock taken is returned as RV(lock) with RV(lock_etag), also when the task fails
+        afterwards; release it with M(bluegreen.aws.deployment_lock) (O(ignore:state=absent),
+        C(token), C(taken) and C(etag)), for example in an C(always:) section.
+      - Not taken (nor read) in check mode, where the switch is only predicted.
+    type: dict
+    suboptions:
+      bucket:
+        description: The application's artifact bucket (versioned), which holds the lock.
+        type: str
+        required: true
+      application:
+        description: The application the lock is for.
+        type: str
+        required: true
+      operation:
+        description: What this run does, for example C(switch to green), shown to whoever finds the lock taken.
+        type: str
+        required: true
+      holder:
+        description: Who holds the lock; defaults to C(user@host) of the controller.
+        type: str
+      ttl:
+        description: Seconds after which the lock may be taken over by another run.
+        type: int
+        default: 1800
+      prefix:
+        description: Key prefix of the lock objects.
+        type: str
+        default: locks/
   min_healthy:
     description:
       - Healthy targets O(color) needs before it may receive any traffic.
@@ -377,6 +415,20 @@ verification:
       description: The last 20 attempts, oldest first, as RV(verification.last).
       type: list
       elements: dict
+lock:
+  description:
+    - The deployment lock this task took (with its C(token)), when O(lock) was given and the
+      task had something to write; V(null) otherwise. Returned on failure too, so it can be released.
+  returned: always
+  type: dict
+  sample: {"state": "held", "application": "web", "holder": "alice@ops-1", "operation": "switch to green",
+           "token": "4f9c1c0e6f7a4d0f9d2b1c3e5a7b9d1f", "acquired_at": "2026-11-22T22:40:00Z",
+           "expires_at": "2026-11-22T23:10:00Z"}
+lock_etag:
+  description: The ETag of the lock object as this task wrote it; give it to the release with RV(lock).
+  returned: always
+  type: str
+  sample: '"6805f2cfc46c0f04559748bb039d69ae"'
 rolled_back:
   description: Whether an alarm or a failed O(verify_url) probe made the module restore O(restore_weights).
   returned: always
@@ -392,15 +444,20 @@ test_listener_color:
 """
 
 import time
+import uuid
+from datetime import datetime
+from datetime import timezone
 
 from ansible.module_utils.six.moves.urllib.error import HTTPError
 from ansible.module_utils.urls import open_url
 
 from ansible_collections.bluegreen.aws.plugins.module_utils import analysis
+from ansible_collections.bluegreen.aws.plugins.module_utils import lock as locks
 from ansible_collections.bluegreen.aws.plugins.module_utils import verify as verification
+from ansible_collections.bluegreen.aws.plugins.module_utils.aws_errors import AnsibleBlueGreenAWSError
 from ansible_collections.bluegreen.aws.plugins.module_utils.cloudwatch_calls import describe_alarm_states
-from ansible_collections.bluegreen.aws.plugins.module_utils.elbv2_calls import AnsibleBlueGreenELBv2Error
 from ansible_collections.bluegreen.aws.plugins.module_utils.elbv2_calls import create_rule
+from ansible_collections.bluegreen.aws.plugins.module_utils.elbv2_calls import describe_listeners
 from ansible_collections.bluegreen.aws.plugins.module_utils.elbv2_calls import describe_rules
 from ansible_collections.bluegreen.aws.plugins.module_utils.elbv2_calls import modify_listener
 from ansible_collections.bluegreen.aws.plugins.module_utils.elbv2_calls import modify_rule
@@ -410,30 +467,63 @@ from ansible_collections.bluegreen.aws.plugins.module_utils.listener import chec
 from ansible_collections.bluegreen.aws.plugins.module_utils.listener import desired_default_actions
 from ansible_collections.bluegreen.aws.plugins.module_utils.listener import find_preview_rule
 from ansible_collections.bluegreen.aws.plugins.module_utils.listener import free_rule_priority
-from ansible_collections.bluegreen.aws.plugins.module_utils.listener import preview_actions
-from ansible_collections.bluegreen.aws.plugins.module_utils.listener import preview_color
-from ansible_collections.bluegreen.aws.plugins.module_utils.listener import preview_conditions
-from ansible_collections.bluegreen.aws.plugins.module_utils.listener import preview_matches
 from ansible_collections.bluegreen.aws.plugins.module_utils.listener import health_gate
 from ansible_collections.bluegreen.aws.plugins.module_utils.listener import listener_color
 from ansible_collections.bluegreen.aws.plugins.module_utils.listener import normalize_weights
 from ansible_collections.bluegreen.aws.plugins.module_utils.listener import other_color
+from ansible_collections.bluegreen.aws.plugins.module_utils.listener import preview_actions
+from ansible_collections.bluegreen.aws.plugins.module_utils.listener import preview_color
+from ansible_collections.bluegreen.aws.plugins.module_utils.listener import preview_conditions
+from ansible_collections.bluegreen.aws.plugins.module_utils.listener import preview_matches
 from ansible_collections.bluegreen.aws.plugins.module_utils.listener import traffic_state
 from ansible_collections.bluegreen.aws.plugins.module_utils.listener import validate_switch_request
 from ansible_collections.bluegreen.aws.plugins.module_utils.listener import weights_by_color
+from ansible_collections.bluegreen.aws.plugins.module_utils.lock_ops import LockHeld
+from ansible_collections.bluegreen.aws.plugins.module_utils.lock_ops import acquire
+from ansible_collections.bluegreen.aws.plugins.module_utils.lock_ops import default_holder
 from ansible_collections.bluegreen.aws.plugins.module_utils.modules import AnsibleBlueGreenAWSModule
 from ansible_collections.bluegreen.aws.plugins.module_utils.traffic_path import resolve_traffic_path
 from ansible_collections.bluegreen.aws.plugins.module_utils.traffic_path import traffic_path_argument_spec
 from ansible_collections.bluegreen.aws.plugins.module_utils.traffic_path import validate_ports
 
 
-def ensure_default_actions(client, listener, desired_actions, check_mode):
-    """Returns ``(changed, default_actions_after)``; writes only when they differ and not in check mode."""
+def ensure_default_actions(client, listener, desired_actions, check_mode, before_write=None):
+    """Returns ``(changed, default_actions_after)``; writes only when they differ and not in check mode.
+
+    ``before_write()`` is called right before the write (it takes the lock).
+    """
     if actions_match(listener["DefaultActions"], desired_actions):
         return False, listener["DefaultActions"]
     if check_mode:
         return True, desired_actions
+    if before_write is not None:
+        before_write()
     return True, modify_listener(client, listener["ListenerArn"], desired_actions)["DefaultActions"]
+
+
+class LockGate:
+    """Takes the deployment lock once, before the first write; then checks the listeners did not change.
+
+    ``take()`` returns the result of ``lock_ops.acquire``; ``reread()`` the
+    listeners of the load balancer. Raises ListenerError when the production
+    or test listener changed between the first read and the lock.
+    """
+
+    def __init__(self, take, reread, path):
+        self.take, self.reread, self.path = take, reread, path
+        self.taken = None
+
+    def __call__(self):
+        if self.taken is not None:
+            return
+        self.taken = self.take()
+        fresh = {listener["ListenerArn"]: listener["DefaultActions"] for listener in self.reread()}
+        for each in (self.path["listener"], self.path["test_listener"]):
+            if each is not None and not actions_match(fresh.get(each["ListenerArn"], []), each["DefaultActions"]):
+                raise ListenerError(
+                    f"Listener {each['ListenerArn']} changed while this run was taking the lock (another run "
+                    "finished in between); nothing was written. Run again to act on the new state."
+                )
 
 
 def describe_traffic(production_actions, test_actions, arns_by_color, has_test_listener):
@@ -476,7 +566,7 @@ def check_listeners(path):
 
 
 def ensure_switched(client, path, color, plan, min_healthy, check_mode, watch=None, restore_weights=None,
-                    sticky_seconds=0, verify=None):
+                    sticky_seconds=0, verify=None, before_write=None):
     """Go through ``plan`` (validated steps), health-gated, watching alarms in pauses.
 
     ``watch(pause)`` returns ``(fired, states)``; None means no alarms to watch.
@@ -509,7 +599,7 @@ def ensure_switched(client, path, color, plan, min_healthy, check_mode, watch=No
     for number, step in enumerate(plan, 1):
         desired = desired_default_actions(color, step["weight"], arns_by_color, sticky_seconds)
         entry = dict(step=number, weight=step["weight"], started_at=analysis.utc_now(), alarms={})
-        entry["changed"], actions = ensure_default_actions(client, current, desired, check_mode)
+        entry["changed"], actions = ensure_default_actions(client, current, desired, check_mode, before_write)
         changed = changed or entry["changed"]
         current = dict(current, DefaultActions=actions)
         fired = []
@@ -533,7 +623,8 @@ def ensure_switched(client, path, color, plan, min_healthy, check_mode, watch=No
     test_after = test_before
     if has_test and plan[-1]["weight"] == 100:
         idle_actions = desired_default_actions(other_color(color), 100, arns_by_color)
-        test_changed, test_after = ensure_default_actions(client, test_listener, idle_actions, check_mode)
+        test_changed, test_after = ensure_default_actions(client, test_listener, idle_actions, check_mode,
+                                                          before_write)
         changed = changed or test_changed
 
     verified = None
@@ -553,7 +644,7 @@ def ensure_switched(client, path, color, plan, min_healthy, check_mode, watch=No
     return changed, before, after, timeline, verified
 
 
-def ensure_preview(client, path, header, priority, color, final_weight, check_mode):
+def ensure_preview(client, path, header, priority, color, final_weight, check_mode, before_write=None):
     """Point the header-routed preview rule at the idle color. Returns ``(changed, color_before, color_after)``."""
     arns_by_color = path["arns_by_color"]
     listener_arn = path["listener"]["ListenerArn"]
@@ -566,6 +657,8 @@ def ensure_preview(client, path, header, priority, color, final_weight, check_mo
     if preview_matches(rule, header, wanted, arns_by_color):
         return False, before, wanted
     if not check_mode:
+        if before_write is not None:
+            before_write()
         conditions, actions = preview_conditions(header, wanted), preview_actions(arns_by_color[wanted])
         if rule is None:
             create_rule(client, listener_arn, free_rule_priority(rules, priority), conditions, actions)
@@ -585,6 +678,11 @@ def validate_request(params):
                               params["verify_timeout"], params["verify_interval"])
     elif params["verify_body"] or params["verify_headers"]:
         raise ListenerError("verify_body and verify_headers need verify_url: the URL to ask for the new version")
+    if params["lock"]:
+        try:
+            locks.validate(params["lock"]["ttl"])
+        except ValueError as e:
+            raise ListenerError(f"lock.{e}") from None
     restore = params["restore_weights"]
     if restore is not None:
         if any(not 0 <= restore[c] <= 100 for c in ("blue", "green")) or restore["blue"] + restore["green"] != 100:
@@ -617,6 +715,17 @@ def main():
         verify_timeout=dict(type="int", default=60),
         verify_interval=dict(type="int", default=2),
         verify_validate_certs=dict(type="bool", default=True),
+        lock=dict(
+            type="dict",
+            options=dict(
+                bucket=dict(type="str", required=True),
+                application=dict(type="str", required=True),
+                operation=dict(type="str", required=True),
+                holder=dict(type="str"),
+                ttl=dict(type="int", default=1800),
+                prefix=dict(type="str", default="locks/"),
+            ),
+        ),
         min_healthy=dict(type="int", default=1),
     )
     module = AnsibleBlueGreenAWSModule(
@@ -633,7 +742,7 @@ def main():
         module.fail_json(msg=port_problem)
 
     client = module.client("elbv2")
-    path = None
+    path = gate = None
     try:
         path = resolve_traffic_path(
             client,
@@ -657,28 +766,34 @@ def main():
                 return fired, last
 
         verify = make_verify(params) if params["verify_url"] else None
+        if params["lock"]:
+            gate = make_lock_gate(module, client, path, params["lock"])
         changed, before, after, timeline, verified = ensure_switched(
             client, path, params["color"], plan, params["min_healthy"], module.check_mode,
             watch=watch, restore_weights=params["restore_weights"], sticky_seconds=params["stickiness_duration"],
-            verify=verify,
+            verify=verify, before_write=gate,
         )
         previewed = None
         if params["preview_header"]:
             preview_changed, before["preview_color"], previewed = ensure_preview(
                 client, path, params["preview_header"], params["preview_priority"], params["color"],
-                plan[-1]["weight"], module.check_mode,
+                plan[-1]["weight"], module.check_mode, gate,
             )
             changed = changed or preview_changed
             after["preview_color"] = previewed
-    except AnsibleBlueGreenELBv2Error as e:
-        module.fail_json_aws_error(e)
+    except AnsibleBlueGreenAWSError as e:
+        if e.exception:
+            module.fail_json_aws(e.exception, msg=e.message, **held_lock(gate))
+        module.fail_json(msg=e.message, **held_lock(gate))
+    except LockHeld as e:
+        module.fail_json(msg=str(e), holder=e.lock, health=path["health"], lock=None, lock_etag=None)
     except ListenerError as e:
-        module.fail_json(msg=str(e), health=path["health"] if path else None)
+        module.fail_json(msg=str(e), health=path["health"] if path else None, **held_lock(gate))
     except SwitchRolledBack as e:
         module.fail_json(
             msg=str(e), changed=True, rolled_back=True, timeline=e.timeline, weights=e.after["weights"],
             live_color=e.after["live_color"], state=e.after["state"], health=path["health"],
-            verification=e.verified,
+            verification=e.verified, **held_lock(gate),
         )
 
     result = dict(
@@ -696,10 +811,35 @@ def main():
         preview_color=previewed,
         verification=verified,
         rolled_back=False,
+        **held_lock(gate),
     )
     if module._diff:
         result["diff"] = dict(before=_diff_view(before), after=_diff_view(after))
     module.exit_json(**result)
+
+
+def make_lock_gate(module, client, path, options):
+    """The before-write hook that takes the application's lock (see LockGate)."""
+    s3 = module.client("s3")
+
+    def take():
+        for_now = datetime.now(timezone.utc)
+        result = acquire(
+            s3, options["bucket"], locks.lock_key(options["prefix"], options["application"]), options["application"],
+            options["holder"] or default_holder(), options["operation"], options["ttl"], for_now, uuid.uuid4().hex,
+        )
+        for warning in result["warnings"]:
+            module.warn(warning)
+        return result
+
+    return LockGate(take, lambda: describe_listeners(client, path["load_balancer"]["LoadBalancerArn"]), path)
+
+
+def held_lock(gate):
+    """``lock`` and ``lock_etag`` of the result: the lock the task took, if any."""
+    if gate is None or gate.taken is None:
+        return dict(lock=None, lock_etag=None)
+    return dict(lock=gate.taken["lock"], lock_etag=gate.taken["etag"])
 
 
 def make_verify(params):

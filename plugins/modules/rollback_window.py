@@ -146,7 +146,7 @@ from datetime import timezone
 
 from ansible_collections.bluegreen.aws.plugins.module_utils import lock as locks
 from ansible_collections.bluegreen.aws.plugins.module_utils import rollback_window as windows
-from ansible_collections.bluegreen.aws.plugins.module_utils.elbv2_calls import AnsibleBlueGreenELBv2Error
+from ansible_collections.bluegreen.aws.plugins.module_utils.aws_errors import AnsibleBlueGreenAWSError
 from ansible_collections.bluegreen.aws.plugins.module_utils.elbv2_calls import describe_target_group
 from ansible_collections.bluegreen.aws.plugins.module_utils.elbv2_calls import describe_target_group_attributes
 from ansible_collections.bluegreen.aws.plugins.module_utils.elbv2_calls import is_arn
@@ -161,7 +161,7 @@ def deregistration_delay(client, target_group):
     if not is_arn(target_group):
         group = describe_target_group(client, target_group)
         if group is None:
-            raise AnsibleBlueGreenELBv2Error(message=f"Target group {target_group} (target_group) not found")
+            raise AnsibleBlueGreenAWSError(message=f"Target group {target_group} (target_group) not found")
         arn = group["TargetGroupArn"]
     return int(describe_target_group_attributes(client, arn).get(DELAY, 300))
 
@@ -194,7 +194,7 @@ def main():
         delay = deregistration_delay(module.client("elbv2"), params["target_group"])
         _current, documents = read_lock_and_versions(module.client("s3"), params["bucket"], key, params["history"])
         moved_at, operation = windows.last_traffic_change(documents, now, params["token"])
-    except AnsibleBlueGreenELBv2Error as e:
+    except AnsibleBlueGreenAWSError as e:
         module.fail_json_aws_error(e)
     except windows.WindowError as e:
         module.fail_json(msg=f"Refusing to touch {params['color']} of {params['application']}: {e}")

@@ -16,7 +16,6 @@ import json
 import pytest
 import yaml
 
-from ansible_collections.bluegreen.aws.plugins.module_utils import dashboard as dashboards
 from ansible_collections.bluegreen.aws.plugins.modules import cloudwatch_dashboard
 
 
@@ -88,8 +87,3 @@ def test_examples_run(aws, run_module):
         assert ok and result["changed"], (task["name"], result)
     assert stored(aws, "web-bluegreen") is None
 
-
-def test_same_compares_as_data():
-    assert dashboards.same(dashboards.parse('{"widgets": [{"type": "text", "width": 6}]}'),
-                           {"widgets": [{"width": 6.0, "type": "text"}]})
-    assert not dashboards.same(dashboards.parse("not json"), {"widgets": []})
