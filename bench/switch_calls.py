@@ -142,7 +142,7 @@ def prepare_playbook_stack(url):
 
 
 def playbook_calls(report):
-    """Calls and writes of ``ansible-playbook switch.yml`` to the idle color, then to the live one."""
+    """Calls and writes of ``ansible-playbook switch.yml`` to the idle color, to the live one, and back without preview."""
     import urllib.request
 
     server, thread, app, url = start_counting_server()
@@ -152,10 +152,12 @@ def playbook_calls(report):
         prepare_playbook_stack(url)
         env = dict(os.environ, ANSIBLE_NOCOLOR="1")
         env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
-        for label in ("switch.yml to the idle color", "switch.yml to the live color"):
+        runs = (("switch.yml to the idle color", "green", []), ("switch.yml to the live color", "green", []),
+                ("switch.yml, no preview rule", "blue", ["-e", "bluegreen_preview_header="]))
+        for label, color, extra in runs:
             app.calls.clear()
-            proc = subprocess.run(["ansible-playbook", "switch.yml", "-e", "color=green",
-                                   "-e", "bluegreen_endpoint_url=" + url],
+            proc = subprocess.run(["ansible-playbook", "switch.yml", "-e", "color=" + color,
+                                   "-e", "bluegreen_endpoint_url=" + url, *extra],
                                   cwd=REPO, env=env, capture_output=True, text=True, timeout=600, check=False)
             assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
             operations = ["%s:%s" % call for call in app.calls]

@@ -132,8 +132,9 @@ options:
     type: str
   verify_headers:
     description:
-      - Headers the answer from O(verify_url) must have, with these exact values,
-        for example C({X-App-Version: 1.4.0}). Header names are compared without case.
+      - Headers the answer from O(verify_url) must have, with these exact values, as a dict
+        of header name to value, for example C(X-App-Version) with the new version.
+        Header names are compared without case.
     type: dict
   verify_timeout:
     description: Seconds to wait for the new version to answer O(verify_url), at least 1.
@@ -823,10 +824,10 @@ def make_lock_gate(module, client, path, options):
     s3 = module.client("s3")
 
     def take():
-        for_now = datetime.now(timezone.utc)
+        now = datetime.now(timezone.utc)
         result = acquire(
             s3, options["bucket"], locks.lock_key(options["prefix"], options["application"]), options["application"],
-            options["holder"] or default_holder(), options["operation"], options["ttl"], for_now, uuid.uuid4().hex,
+            options["holder"] or default_holder(), options["operation"], options["ttl"], now, uuid.uuid4().hex,
         )
         for warning in result["warnings"]:
             module.warn(warning)

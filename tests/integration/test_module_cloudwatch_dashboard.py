@@ -86,4 +86,3 @@ def test_examples_run(aws, run_module):
         ok, result = run_module(cloudwatch_dashboard.main, task["bluegreen.aws.cloudwatch_dashboard"])
         assert ok and result["changed"], (task["name"], result)
     assert stored(aws, "web-bluegreen") is None
-

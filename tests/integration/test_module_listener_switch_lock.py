@@ -89,8 +89,8 @@ def test_a_lock_held_by_another_run_fails_naming_it_before_any_write(aws, bluegr
     assert read_weights(aws, bluegreen_stack, bluegreen_stack["listener_arn"]) == BLUE_LIVE
 
 
-def test_a_listener_changed_before_the_lock_was_taken_is_not_overwritten(aws, bluegreen_stack, bucket, run_module,
-                                                                          aws_calls, monkeypatch):
+def test_a_listener_changed_before_the_lock_was_taken_is_not_overwritten(
+        aws, bluegreen_stack, bucket, run_module, aws_calls, monkeypatch):
     """Another run switched (and released) between this run's read and its lock: nothing is written."""
     stack = bluegreen_stack
     real_acquire = listener_switch.acquire
@@ -103,8 +103,8 @@ def test_a_listener_changed_before_the_lock_was_taken_is_not_overwritten(aws, bl
     monkeypatch.setattr(listener_switch, "acquire", another_run_first)
     ok, result = run_module(listener_switch.main, switch_args(stack, color="green", weight=50, lock=lock_option()))
     assert not ok
-    assert "changed while this run was taking the lock (another run finished in between); nothing was written" \
-        in result["msg"]
+    expected = "changed while this run was taking the lock (another run finished in between); nothing was written"
+    assert expected in result["msg"]
     assert result["lock"]["token"] == read_lock(bucket)["token"], "the lock is returned, so it can be released"
     assert aws_calls.count("ModifyListener") == 1, "only the other run's (made by the test) may have written"
     assert read_weights(aws, stack, stack["listener_arn"]) == GREEN_LIVE
