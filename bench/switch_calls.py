@@ -5,19 +5,27 @@ server on a free 127.0.0.1 port, stopped at the end) and prints:
 
 * calls and writes of a switch to the idle color, and of a switch to the
   color that is already live (target: 0 writes);
+* the same for the whole ``switch.yml`` playbook (the pre-switch read, the
+  lock, the switch, the release), counted by the emulator itself: every AWS
+  request that reaches it is recorded by a small WSGI wrapper (service and
+  operation), so calls made by every module process are seen;
 * reaction time of a canary step: the time from CloudWatch SetAlarmState
   (ALARM) to the moment the listener was restored, median of N runs, for each
   poll interval given (target: at most poll_interval + 2 s).
 
-  .venv/bin/python bench/switch_calls.py [--runs N] [--poll 1 --poll 5]
+  .venv/bin/python bench/switch_calls.py [--runs N] [--poll 1 --poll 5] [--no-playbook]
 """
 
 import argparse
+import io
 import json
 import os
+import re
 import statistics
+import subprocess
 import sys
 import threading
+import urllib.parse
 from datetime import datetime
 from unittest import mock
 
@@ -61,6 +69,107 @@ def run_module(main, args):
     raise RuntimeError("module returned without a result")
 
 
+class CountingApp:
+    """WSGI wrapper around the emulator that records ``(service, operation)`` of every AWS request."""
+
+    def __init__(self, app):
+        self.app = app
+        self.calls = []
+
+    def __call__(self, environ, start_response):
+        path = environ.get("PATH_INFO", "")
+        if not path.startswith("/moto-api"):
+            self.calls.append(self.operation(environ, path))
+        return self.app(environ, start_response)
+
+    @staticmethod
+    def operation(environ, path):
+        auth = environ.get("HTTP_AUTHORIZATION", "")
+        match = re.search(r"Credential=[^/]+/[^/]+/[^/]+/([^/]+)/", auth)
+        service = match.group(1) if match else "?"
+        target = environ.get("HTTP_X_AMZ_TARGET")
+        if target:
+            return service, target.rsplit(".", 1)[-1]
+        match = re.search(r"/operation/(\w+)$", path)  # smithy rpc-v2-cbor (CloudWatch)
+        if match:
+            return service, match.group(1)
+        query = urllib.parse.parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)
+        if "Action" in query:
+            return service, query["Action"][0]
+        if environ.get("CONTENT_TYPE", "").startswith("application/x-www-form-urlencoded"):
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+            body = environ["wsgi.input"].read(length)
+            environ["wsgi.input"] = io.BytesIO(body)
+            form = urllib.parse.parse_qs(body.decode(), keep_blank_values=True)
+            if "Action" in form:
+                return service, form["Action"][0]
+        method = environ["REQUEST_METHOD"]
+        if service == "s3":
+            if method == "GET" and "versions" in query:
+                return service, "ListObjectVersions"
+            return service, {"GET": "GetObject", "PUT": "PutObject", "HEAD": "HeadObject",
+                             "DELETE": "DeleteObject"}.get(method, method)
+        return service, method + " " + path
+
+
+def start_counting_server():
+    """A moto server on a free 127.0.0.1 port whose app records every AWS call; returns (server, thread, app, url)."""
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+    from moto.moto_server.werkzeug_app import MotoRequestHandler
+    from moto.moto_server.werkzeug_app import create_backend_app
+    from werkzeug.serving import make_server
+
+    app = CountingApp(DomainDispatcherApplication(create_backend_app))
+    server = make_server("127.0.0.1", 0, app, True, request_handler=MotoRequestHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    return server, thread, app, "http://127.0.0.1:%d" % server.server_address[1]
+
+
+def prepare_playbook_stack(url):
+    """What switch.yml needs besides the traffic path: the alarms of both colors and the artifact bucket."""
+    cloudwatch = build_stack(url)
+    for color in ("blue", "green"):
+        for suffix in ("p99-latency", "unhealthy-hosts"):
+            cloudwatch.put_metric_alarm(AlarmName="web-%s-%s" % (color, suffix), Namespace="AWS/ApplicationELB",
+                                        MetricName="UnHealthyHostCount", Statistic="Maximum", Period=60,
+                                        EvaluationPeriods=1, Threshold=0, ComparisonOperator="GreaterThanThreshold")
+    s3 = boto3.client("s3", region_name=REGION, endpoint_url=url, aws_access_key_id="testing",
+                      aws_secret_access_key="testing")
+    bucket = "web-artifacts-123456789012-%s" % REGION
+    s3.create_bucket(Bucket=bucket)
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+
+
+def playbook_calls(report):
+    """Calls and writes of ``ansible-playbook switch.yml`` to the idle color, to the live one, and back without preview."""
+    import urllib.request
+
+    server, thread, app, url = start_counting_server()
+    try:
+        # moto's state is per process: start from nothing, whatever ran before in this process.
+        urllib.request.urlopen(urllib.request.Request(url + "/moto-api/reset", method="POST"), timeout=60).read()
+        prepare_playbook_stack(url)
+        env = dict(os.environ, ANSIBLE_NOCOLOR="1")
+        env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
+        runs = (("switch.yml to the idle color", "green", []), ("switch.yml to the live color", "green", []),
+                ("switch.yml, no preview rule", "blue", ["-e", "bluegreen_preview_header="]))
+        for label, color, extra in runs:
+            app.calls.clear()
+            proc = subprocess.run(["ansible-playbook", "switch.yml", "-e", "color=" + color,
+                                   "-e", "bluegreen_endpoint_url=" + url, *extra],
+                                  cwd=REPO, env=env, capture_output=True, text=True, timeout=600, check=False)
+            assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+            operations = ["%s:%s" % call for call in app.calls]
+            writes = [op for op in operations if not op.split(":", 1)[1].startswith(READS)]
+            report[label] = dict(calls=len(operations), writes=len(writes), operations=operations)
+            print("%-30s %2d calls, %d writes: %s" % (label, len(operations), len(writes), " ".join(operations)))
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+
+
 def build_stack(url):
     def client(service):
         return boto3.client(service, region_name=REGION, endpoint_url=url,
@@ -91,8 +200,10 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--poll", type=int, action="append")
+    parser.add_argument("--no-playbook", action="store_true", help="skip the switch.yml count (about 20 s)")
+    parser.add_argument("--no-reaction", action="store_true", help="skip the reaction times")
     options = parser.parse_args()
-    polls = options.poll or [1, 5]
+    polls = [] if options.no_reaction else options.poll or [1, 5]
 
     from moto.server import ThreadedMotoServer
 
@@ -152,6 +263,8 @@ def main():
                 "met" if median <= poll + 2 else "NOT met"))
     finally:
         server.stop()
+    if not options.no_playbook:
+        playbook_calls(report)
     if os.environ.get("BENCH_JSON"):
         with open(os.environ["BENCH_JSON"], "w") as f:
             json.dump(report, f, indent=2)

@@ -6,9 +6,9 @@
 """One small function per ELBv2 call the blue-green modules make.
 
 Each call is retried with ``AWSRetry.jittered_backoff()`` (throttling and
-other transient errors) and wrapped by an error handler in the style of
+other transient errors) and wrapped by ``aws_errors.aws_error_handler`` in the style of
 ``amazon.aws.plugins.module_utils.errors``: a failure raises
-``AnsibleBlueGreenELBv2Error`` whose message says what was being done and on
+``AnsibleBlueGreenAWSError`` whose message says what was being done and on
 which resource ("Failed to modify listener <arn>: <AWS message>"); a
 "not found" error on a lookup returns a default value instead. Modules catch
 the one exception type in ``main`` and hand it to ``fail_json_aws_error``.
@@ -16,68 +16,23 @@ the one exception type in ``main`` and hand it to ``fail_json_aws_error``.
 
 from __future__ import annotations
 
-import functools
-import inspect
-
-try:
-    import botocore
-except ImportError:
-    pass  # Modules are responsible for handling this (AnsibleAWSModule does).
-
-from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 
-
-class AnsibleBlueGreenELBv2Error(AnsibleAWSError):
-    pass
-
-
-_NOT_FOUND = object()
+from ansible_collections.bluegreen.aws.plugins.module_utils.aws_errors import AnsibleBlueGreenAWSError
+from ansible_collections.bluegreen.aws.plugins.module_utils.aws_errors import aws_error_handler
 
 
-def elbv2_error_handler(description, missing_codes=(), default_value=_NOT_FOUND):
-    """Wrap a call: errors become AnsibleBlueGreenELBv2Error("Failed to <description>").
-
-    ``description`` is formatted with the wrapped function's arguments, so the
-    message names the resource ("modify listener {listener_arn}"). When one of
-    ``missing_codes`` is returned by AWS, ``default_value`` is returned instead.
-    """
-
-    def wrapper(func):
-        signature = inspect.signature(func)
-
-        @functools.wraps(func)
-        def handler(*args, **kwargs):
-            arguments = signature.bind(*args, **kwargs).arguments
-            what = description.format(**{k: _readable(v) for k, v in arguments.items()})
-            try:
-                return func(*args, **kwargs)
-            except botocore.exceptions.ClientError as e:
-                if e.response.get("Error", {}).get("Code") in missing_codes and default_value is not _NOT_FOUND:
-                    return default_value
-                raise AnsibleBlueGreenELBv2Error(message=f"Failed to {what}", exception=e) from e
-            except botocore.exceptions.WaiterError as e:
-                raise AnsibleBlueGreenELBv2Error(message=f"Timeout trying to {what}", exception=e) from e
-            except botocore.exceptions.BotoCoreError as e:
-                raise AnsibleBlueGreenELBv2Error(message=f"Failed to {what}", exception=e) from e
-
-        return handler
-
-    return wrapper
-
-
-def _readable(value):
-    if isinstance(value, (list, tuple)):
-        return ", ".join(str(v) for v in value)
-    return value
+# The names this module had before the handler moved to aws_errors.py (it wraps every service's calls).
+AnsibleBlueGreenELBv2Error = AnsibleBlueGreenAWSError
+elbv2_error_handler = aws_error_handler
 
 
 def is_arn(name_or_arn):
     return name_or_arn.startswith("arn:")
 
 
-@elbv2_error_handler("describe load balancer {name}", ("LoadBalancerNotFound",), None)
+@aws_error_handler("describe load balancer {name}", ("LoadBalancerNotFound",), None)
 @AWSRetry.jittered_backoff()
 def describe_load_balancer(client, name):
     """The load balancer called ``name``, or None when there is none."""
@@ -85,14 +40,14 @@ def describe_load_balancer(client, name):
     return load_balancers[0] if load_balancers else None
 
 
-@elbv2_error_handler("describe listeners of load balancer {load_balancer_arn}")
+@aws_error_handler("describe listeners of load balancer {load_balancer_arn}")
 @AWSRetry.jittered_backoff()
 def describe_listeners(client, load_balancer_arn):
     paginator = client.get_paginator("describe_listeners")
     return paginator.paginate(LoadBalancerArn=load_balancer_arn).build_full_result()["Listeners"]
 
 
-@elbv2_error_handler("describe target group {name_or_arn}", ("TargetGroupNotFound",), None)
+@aws_error_handler("describe target group {name_or_arn}", ("TargetGroupNotFound",), None)
 @AWSRetry.jittered_backoff()
 def describe_target_group(client, name_or_arn):
     """The target group with this name or ARN, or None when there is none."""
@@ -101,7 +56,7 @@ def describe_target_group(client, name_or_arn):
     return target_groups[0] if target_groups else None
 
 
-@elbv2_error_handler("describe target groups {names_or_arns}", ("TargetGroupNotFound",), None)
+@aws_error_handler("describe target groups {names_or_arns}", ("TargetGroupNotFound",), None)
 @AWSRetry.jittered_backoff()
 def describe_target_groups(client, names_or_arns):
     """The target groups, all named or all by ARN, in one call; None when one of them is missing."""
@@ -109,13 +64,13 @@ def describe_target_groups(client, names_or_arns):
     return client.describe_target_groups(**{key: list(names_or_arns)})["TargetGroups"]
 
 
-@elbv2_error_handler("describe target health of {target_group_arn}")
+@aws_error_handler("describe target health of {target_group_arn}")
 @AWSRetry.jittered_backoff()
 def describe_target_health(client, target_group_arn):
     return client.describe_target_health(TargetGroupArn=target_group_arn)["TargetHealthDescriptions"]
 
 
-@elbv2_error_handler("describe tags of {resource_arns}")
+@aws_error_handler("describe tags of {resource_arns}")
 @AWSRetry.jittered_backoff()
 def describe_tags(client, resource_arns):
     """``{resource_arn: {tag_key: tag_value}}`` for up to 20 resources."""
@@ -123,27 +78,35 @@ def describe_tags(client, resource_arns):
     return {d["ResourceArn"]: boto3_tag_list_to_ansible_dict(d.get("Tags") or []) for d in descriptions}
 
 
-@elbv2_error_handler("modify listener {listener_arn}")
+@aws_error_handler("modify listener {listener_arn}")
 @AWSRetry.jittered_backoff()
 def modify_listener(client, listener_arn, default_actions):
     return client.modify_listener(ListenerArn=listener_arn, DefaultActions=default_actions)["Listeners"][0]
 
 
-@elbv2_error_handler("describe rules of listener {listener_arn}")
+@aws_error_handler("describe rules of listener {listener_arn}")
 @AWSRetry.jittered_backoff()
 def describe_rules(client, listener_arn):
     paginator = client.get_paginator("describe_rules")
     return paginator.paginate(ListenerArn=listener_arn).build_full_result()["Rules"]
 
 
-@elbv2_error_handler("create the preview rule on listener {listener_arn}")
+@aws_error_handler("create the preview rule on listener {listener_arn}")
 @AWSRetry.jittered_backoff()
 def create_rule(client, listener_arn, priority, conditions, actions):
     return client.create_rule(ListenerArn=listener_arn, Priority=priority, Conditions=conditions, Actions=actions)[
         "Rules"][0]
 
 
-@elbv2_error_handler("modify the preview rule {rule_arn}")
+@aws_error_handler("modify the preview rule {rule_arn}")
 @AWSRetry.jittered_backoff()
 def modify_rule(client, rule_arn, conditions, actions):
     return client.modify_rule(RuleArn=rule_arn, Conditions=conditions, Actions=actions)["Rules"][0]
+
+
+@aws_error_handler("describe the attributes of target group {target_group_arn}")
+@AWSRetry.jittered_backoff()
+def describe_target_group_attributes(client, target_group_arn):
+    """``{key: value}`` of the target group's attributes (values are strings, as AWS returns them)."""
+    attributes = client.describe_target_group_attributes(TargetGroupArn=target_group_arn)["Attributes"]
+    return {a["Key"]: a["Value"] for a in attributes}

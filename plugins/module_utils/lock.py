@@ -14,7 +14,7 @@ of the application's history (held by whom, for what, released how).
 Document::
 
     {"state": "held" | "released", "application", "holder", "operation",
-     "token", "acquired_at", "expires_at"[, "released_at", "outcome"]}
+     "token", "acquired_at", "expires_at"[, "released_at", "outcome"[, "moved_traffic": false]]}
 
 Times are ISO-8601 UTC with a ``Z`` (``2026-11-22T22:40:00Z``).
 """
@@ -81,8 +81,16 @@ def new_lock(application, holder, operation, ttl, now, token):
     )
 
 
-def released_lock(document, outcome, now):
-    return dict(document, state=RELEASED, released_at=iso(now), outcome=outcome)
+def released_lock(document, outcome, now, moved_traffic=True):
+    """The document a run writes to release the lock.
+
+    ``moved_traffic=False`` records that the operation did not change production
+    traffic (finalize), so it does not restart the rollback window.
+    """
+    released = dict(document, state=RELEASED, released_at=iso(now), outcome=outcome)
+    if not moved_traffic:
+        released["moved_traffic"] = False
+    return released
 
 
 def public(document):

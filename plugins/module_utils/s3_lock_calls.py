@@ -9,7 +9,7 @@ Retried on throttling and transient errors (``AWSRetry.jittered_backoff``),
 never on a lost race: ``PreconditionFailed`` (412) and
 ``ConditionalRequestConflict`` (409) mean that another run wrote the lock
 first, so ``put_lock`` returns None for them instead of retrying. Other errors
-raise ``AnsibleBlueGreenELBv2Error`` ("Failed to write the lock
+raise ``AnsibleBlueGreenAWSError`` ("Failed to write the lock
 s3://bucket/key: ..."), the collection's one AWS error type.
 """
 
@@ -17,15 +17,15 @@ from __future__ import annotations
 
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
-from ansible_collections.bluegreen.aws.plugins.module_utils.elbv2_calls import AnsibleBlueGreenELBv2Error
-from ansible_collections.bluegreen.aws.plugins.module_utils.elbv2_calls import elbv2_error_handler
+from ansible_collections.bluegreen.aws.plugins.module_utils.aws_errors import AnsibleBlueGreenAWSError
+from ansible_collections.bluegreen.aws.plugins.module_utils.aws_errors import aws_error_handler
 from ansible_collections.bluegreen.aws.plugins.module_utils.lock import parse_document
 from ansible_collections.bluegreen.aws.plugins.module_utils.lock import serialize
 
 LOST_RACE = ("PreconditionFailed", "ConditionalRequestConflict")
 
 
-@elbv2_error_handler("read the lock s3://{bucket}/{key}", ("NoSuchKey", "404"), (None, None))
+@aws_error_handler("read the lock s3://{bucket}/{key}", ("NoSuchKey", "404"), (None, None))
 @AWSRetry.jittered_backoff()
 def get_lock(client, bucket, key):
     """``(document, etag)`` of the current lock, or ``(None, None)`` when there is no lock object."""
@@ -34,13 +34,13 @@ def get_lock(client, bucket, key):
     try:
         document = parse_document(body)
     except ValueError as e:
-        raise AnsibleBlueGreenELBv2Error(
+        raise AnsibleBlueGreenAWSError(
             message=f"s3://{bucket}/{key} is not a deployment lock ({e}); fix or delete that object"
         ) from None
     return document, response["ETag"]
 
 
-@elbv2_error_handler("read version {version_id} of the lock s3://{bucket}/{key}", ("NoSuchKey", "NoSuchVersion", "404"), None)
+@aws_error_handler("read version {version_id} of the lock s3://{bucket}/{key}", ("NoSuchKey", "NoSuchVersion", "404"), None)
 @AWSRetry.jittered_backoff()
 def get_lock_version(client, bucket, key, version_id):
     """One past version of the lock, or None when it is gone or is not a lock document."""
@@ -51,7 +51,7 @@ def get_lock_version(client, bucket, key, version_id):
         return None
 
 
-@elbv2_error_handler("write the lock s3://{bucket}/{key}", LOST_RACE, None)
+@aws_error_handler("write the lock s3://{bucket}/{key}", LOST_RACE, None)
 @AWSRetry.jittered_backoff()
 def put_lock(client, bucket, key, document, etag=None):
     """Write only if the lock is still what we read (``etag``), or, without ``etag``, if there is none yet.
@@ -65,7 +65,7 @@ def put_lock(client, bucket, key, document, etag=None):
     return response["ETag"]
 
 
-@elbv2_error_handler("list the versions of the lock s3://{bucket}/{key}")
+@aws_error_handler("list the versions of the lock s3://{bucket}/{key}")
 @AWSRetry.jittered_backoff()
 def list_lock_versions(client, bucket, key, limit):
     """The newest ``limit`` versions of the lock object, newest first, as ``{version_id, latest, deleted}``.
@@ -83,3 +83,26 @@ def list_lock_versions(client, bucket, key, limit):
         entries.sort(key=lambda e: e["LastModified"], reverse=True)
     entries.sort(key=lambda e: not e.get("IsLatest", False))  # the current one first, whatever the clock says
     return [dict(version_id=e["VersionId"], latest=e.get("IsLatest", False), deleted=e["deleted"]) for e in entries[:limit]]
+
+
+def read_lock_and_versions(client, bucket, key, limit):
+    """``(current, versions)``: the current lock document (or None) and up to ``2 * limit`` versions, newest first.
+
+    Without history, one GetObject. With history, one ListObjectVersions and a
+    GetObject per version; the current lock is the latest version (none when
+    that is a delete marker), so it costs no extra read.
+    """
+    if limit == 0:
+        return get_lock(client, bucket, key)[0], []
+    current, documents = None, []
+    # A run writes the lock twice (take, release), so 2 * limit versions hold limit operations.
+    for version in list_lock_versions(client, bucket, key, 2 * limit):
+        if version["deleted"]:
+            continue
+        document = get_lock_version(client, bucket, key, version["version_id"])
+        if version["latest"]:
+            # An unreadable current lock blocks every run: say so (get_lock fails naming it).
+            current = document or get_lock(client, bucket, key)[0]
+        if document:
+            documents.append(document)
+    return current, documents

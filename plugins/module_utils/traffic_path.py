@@ -13,7 +13,7 @@ listener and the blue and green target groups with their health. Both
 
 from __future__ import annotations
 
-from ansible_collections.bluegreen.aws.plugins.module_utils.elbv2_calls import AnsibleBlueGreenELBv2Error
+from ansible_collections.bluegreen.aws.plugins.module_utils.aws_errors import AnsibleBlueGreenAWSError
 from ansible_collections.bluegreen.aws.plugins.module_utils.elbv2_calls import describe_listeners
 from ansible_collections.bluegreen.aws.plugins.module_utils.elbv2_calls import describe_load_balancer
 from ansible_collections.bluegreen.aws.plugins.module_utils.elbv2_calls import describe_target_group
@@ -51,7 +51,7 @@ def validate_ports(listener_port, test_listener_port):
 
 
 def _fail(message):
-    raise AnsibleBlueGreenELBv2Error(message=message)
+    raise AnsibleBlueGreenAWSError(message=message)
 
 
 def _listener_on(listeners, port, load_balancer_name, option):
@@ -82,7 +82,7 @@ def _describe_colors(client, target_groups):
 
 
 def resolve_traffic_path(client, load_balancer_name, listener_port, test_listener_port, target_groups):
-    """Read everything the modules need; raise AnsibleBlueGreenELBv2Error on anything missing.
+    """Read everything the modules need; raise AnsibleBlueGreenAWSError on anything missing.
 
     Returns a dict with ``load_balancer``, ``listener``, ``test_listener``
     (None without ``test_listener_port``), ``target_groups`` and

@@ -158,7 +158,7 @@ test_listener_color:
   sample: green
 """
 
-from ansible_collections.bluegreen.aws.plugins.module_utils.elbv2_calls import AnsibleBlueGreenELBv2Error
+from ansible_collections.bluegreen.aws.plugins.module_utils.aws_errors import AnsibleBlueGreenAWSError
 from ansible_collections.bluegreen.aws.plugins.module_utils.elbv2_calls import describe_tags
 from ansible_collections.bluegreen.aws.plugins.module_utils.listener import COLORS
 from ansible_collections.bluegreen.aws.plugins.module_utils.listener import listener_color
@@ -222,7 +222,7 @@ def main():
             params["target_groups"],
         )
         application = describe_application(client, path)
-    except AnsibleBlueGreenELBv2Error as e:
+    except AnsibleBlueGreenAWSError as e:
         module.fail_json_aws_error(e)
 
     module.exit_json(changed=False, **application)

@@ -74,9 +74,9 @@ set_at:
 """
 
 from ansible_collections.bluegreen.aws.plugins.module_utils.analysis import utc_now
+from ansible_collections.bluegreen.aws.plugins.module_utils.aws_errors import AnsibleBlueGreenAWSError
 from ansible_collections.bluegreen.aws.plugins.module_utils.cloudwatch_calls import describe_alarm_states
 from ansible_collections.bluegreen.aws.plugins.module_utils.cloudwatch_calls import set_alarm_state
-from ansible_collections.bluegreen.aws.plugins.module_utils.elbv2_calls import AnsibleBlueGreenELBv2Error
 from ansible_collections.bluegreen.aws.plugins.module_utils.modules import AnsibleBlueGreenAWSModule
 
 
@@ -100,7 +100,7 @@ def main():
         if changed and not module.check_mode:
             set_alarm_state(client, name, state, module.params["reason"])
             set_at = utc_now()
-    except AnsibleBlueGreenELBv2Error as e:
+    except AnsibleBlueGreenAWSError as e:
         module.fail_json_aws_error(e)
     result = dict(changed=changed, previous_state=previous, state=state, set_at=set_at)
     if module._diff:

@@ -68,6 +68,23 @@ options:
     type: str
     choices: [succeeded, failed, rolled_back, aborted]
     default: succeeded
+  etag:
+    description:
+      - When releasing, the RV(etag) returned when the lock was taken, with O(taken). The release
+        then writes at once, conditional on that ETag, instead of reading the lock first (one
+        call instead of two); when the lock changed since, it is read and handled as usual.
+    type: str
+  taken:
+    description: When releasing, the RV(lock) returned when the lock was taken (see O(etag)).
+    type: dict
+  moved_traffic:
+    description:
+      - When releasing, whether the operation may have changed production traffic (a switch,
+        a rollback, a drill). V(false) records that it did not (for example finalize.yml
+        scaling the idle color down), so it does not restart the rollback window that
+        M(bluegreen.aws.rollback_window) measures from the last release.
+    type: bool
+    default: true
   prefix:
     description: Key prefix of the lock objects.
     type: str
@@ -155,6 +172,13 @@ lock:
       description: How the operation ended; only on a released lock.
       type: str
       sample: succeeded
+etag:
+  description:
+    - The ETag of the lock object written when taking the lock; give it (with RV(lock)) to
+      the release as O(etag) and O(taken) to save a read. V(null) in check mode and when nothing was written.
+  returned: when the lock was taken
+  type: str
+  sample: '"6805f2cfc46c0f04559748bb039d69ae"'
 previous:
   description: The lock as it was before the task, without its token; V(null) when there was none.
   returned: always
@@ -169,80 +193,17 @@ taken_over:
   sample: false
 """
 
-import getpass
-import os
-import socket
 import uuid
 from datetime import datetime
 from datetime import timezone
 
 from ansible_collections.bluegreen.aws.plugins.module_utils import lock as locks
-from ansible_collections.bluegreen.aws.plugins.module_utils.elbv2_calls import AnsibleBlueGreenELBv2Error
+from ansible_collections.bluegreen.aws.plugins.module_utils.aws_errors import AnsibleBlueGreenAWSError
+from ansible_collections.bluegreen.aws.plugins.module_utils.lock_ops import LockHeld
+from ansible_collections.bluegreen.aws.plugins.module_utils.lock_ops import acquire
+from ansible_collections.bluegreen.aws.plugins.module_utils.lock_ops import default_holder
+from ansible_collections.bluegreen.aws.plugins.module_utils.lock_ops import release
 from ansible_collections.bluegreen.aws.plugins.module_utils.modules import AnsibleBlueGreenAWSModule
-from ansible_collections.bluegreen.aws.plugins.module_utils.s3_lock_calls import get_lock
-from ansible_collections.bluegreen.aws.plugins.module_utils.s3_lock_calls import put_lock
-
-
-class LockHeld(Exception):
-    """Someone else holds the lock; ``lock`` is their lock (without its token)."""
-
-    def __init__(self, message, lock):
-        super().__init__(message)
-        self.lock = locks.public(lock)
-
-
-def default_holder():
-    try:
-        user = getpass.getuser()
-    except (KeyError, OSError):  # no login name and no passwd entry (some containers)
-        user = os.environ.get("USER") or "unknown"
-    return f"{user}@{socket.gethostname()}"
-
-
-def acquire(client, bucket, key, application, holder, operation, ttl, now, token, check_mode=False):
-    """Take the lock: one read, and one conditional write unless in check mode.
-
-    Returns ``dict(changed, lock, previous, taken_over, warnings)``; raises
-    LockHeld when another run holds it or wins the race for it.
-    """
-    previous, etag = get_lock(client, bucket, key)
-    found = locks.verdict(previous, now)
-    if found == locks.TAKEN:
-        raise LockHeld(locks.held_message(previous), previous)
-    document = locks.new_lock(application, holder, operation, ttl, now, token)
-    if not check_mode and put_lock(client, bucket, key, document, etag) is None:
-        winner, _etag = get_lock(client, bucket, key)
-        # Our own write can come back as a lost race when a retried request
-        # finds the first attempt already done: the token tells.
-        if not winner or winner.get("token") != token:
-            raise LockHeld(locks.lost_race_message(application, winner), winner)
-    taken_over = found == locks.EXPIRED
-    return dict(
-        changed=True, lock=document, previous=locks.public(previous), taken_over=taken_over,
-        warnings=[locks.taken_over_message(previous)] if taken_over else [],
-    )
-
-
-def release(client, bucket, key, application, token, outcome, now, check_mode=False):
-    """Release the lock taken with ``token``: one read, and one conditional write when it is still ours.
-
-    Never releases a lock that is not ours (taken over after it expired):
-    that, a lock already released and a missing lock change nothing and warn.
-    """
-    previous, etag = get_lock(client, bucket, key)
-    found = locks.release_verdict(previous, token)
-    unchanged = dict(changed=False, lock=locks.public(previous), previous=locks.public(previous), taken_over=False)
-    if found != locks.RELEASE:
-        return dict(unchanged, warnings=[locks.not_released_message(application, previous, found)])
-    document = locks.released_lock(previous, outcome, now)
-    if not check_mode and put_lock(client, bucket, key, document, etag) is None:
-        current, _etag = get_lock(client, bucket, key)
-        found = locks.release_verdict(current, token)
-        if found != locks.ALREADY_RELEASED:  # else: our own write, retried after a lost response
-            return dict(unchanged, lock=locks.public(current), warnings=[
-                "The lock changed while it was being released and was left as it is. "
-                + locks.not_released_message(application, current, found)])
-    return dict(changed=True, lock=document, previous=locks.public(previous), taken_over=False, warnings=[])
 
 
 def main():
@@ -256,6 +217,9 @@ def main():
             ttl=dict(type="int", default=1800),
             token=dict(type="str", no_log=False),
             outcome=dict(type="str", choices=list(locks.OUTCOMES), default="succeeded"),
+            moved_traffic=dict(type="bool", default=True),
+            etag=dict(type="str"),
+            taken=dict(type="dict"),
             prefix=dict(type="str", default="locks/"),
         ),
         required_if=[("state", "present", ["operation"]), ("state", "absent", ["token"])],
@@ -281,10 +245,10 @@ def main():
             )
         else:
             result = release(client, bucket, key, params["application"], params["token"], params["outcome"], now,
-                             module.check_mode)
+                             module.check_mode, params["moved_traffic"], params["taken"], params["etag"])
     except LockHeld as e:
         module.fail_json(msg=str(e), lock=e.lock)
-    except AnsibleBlueGreenELBv2Error as e:
+    except AnsibleBlueGreenAWSError as e:
         module.fail_json_aws_error(e)
     for warning in result.pop("warnings"):
         module.warn(warning)

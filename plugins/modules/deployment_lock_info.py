@@ -105,34 +105,9 @@ from datetime import datetime
 from datetime import timezone
 
 from ansible_collections.bluegreen.aws.plugins.module_utils import lock as locks
-from ansible_collections.bluegreen.aws.plugins.module_utils.elbv2_calls import AnsibleBlueGreenELBv2Error
+from ansible_collections.bluegreen.aws.plugins.module_utils.aws_errors import AnsibleBlueGreenAWSError
 from ansible_collections.bluegreen.aws.plugins.module_utils.modules import AnsibleBlueGreenAWSModule
-from ansible_collections.bluegreen.aws.plugins.module_utils.s3_lock_calls import get_lock
-from ansible_collections.bluegreen.aws.plugins.module_utils.s3_lock_calls import get_lock_version
-from ansible_collections.bluegreen.aws.plugins.module_utils.s3_lock_calls import list_lock_versions
-
-
-def read_lock_and_versions(client, bucket, key, limit):
-    """``(current, versions)``: the current lock document (or None) and up to ``2 * limit`` versions, newest first.
-
-    Without history, one GetObject. With history, one ListObjectVersions and a
-    GetObject per version; the current lock is the latest version (none when
-    that is a delete marker), so it costs no extra read.
-    """
-    if limit == 0:
-        return get_lock(client, bucket, key)[0], []
-    current, documents = None, []
-    # A run writes the lock twice (take, release), so 2 * limit versions hold limit operations.
-    for version in list_lock_versions(client, bucket, key, 2 * limit):
-        if version["deleted"]:
-            continue
-        document = get_lock_version(client, bucket, key, version["version_id"])
-        if version["latest"]:
-            # An unreadable current lock blocks every run: say so (get_lock fails naming it).
-            current = document or get_lock(client, bucket, key)[0]
-        if document:
-            documents.append(document)
-    return current, documents
+from ansible_collections.bluegreen.aws.plugins.module_utils.s3_lock_calls import read_lock_and_versions
 
 
 def main():
@@ -154,7 +129,7 @@ def main():
     client = module.client("s3")
     try:
         current, documents = read_lock_and_versions(client, bucket, key, limit)
-    except AnsibleBlueGreenELBv2Error as e:
+    except AnsibleBlueGreenAWSError as e:
         module.fail_json_aws_error(e)
     held = None
     if current and current.get("state") == locks.HELD:

@@ -112,6 +112,80 @@ options:
     description: Priority of the preview rule when it is created (the next free one if taken).
     type: int
     default: 10
+  verify_url:
+    description:
+      - A URL that answers with the version it runs, for example the production
+        hostname's C(/version). After the last step, when O(color) has all the
+        production traffic and the listener was changed, the module asks this URL
+        every O(verify_interval) seconds until the answer is status 200 with
+        O(verify_body) in its body and every header of O(verify_headers), for at
+        most O(verify_timeout) seconds.
+      - When the new version never answers, the production listener is restored
+        to O(restore_weights) (by default, the weights before this task), the test
+        listener to what it was, and the module fails saying what it received.
+      - The probe goes through the load balancer, so it needs real AWS (the
+        embedded AWS routes no requests).
+      - Not used in check mode, nor when the listener already sent traffic as requested.
+    type: str
+  verify_body:
+    description: Text the body of the answer from O(verify_url) must contain, for example C(1.4.0).
+    type: str
+  verify_headers:
+    description:
+      - Headers the answer from O(verify_url) must have, with these exact values, as a dict
+        of header name to value, for example C(X-App-Version) with the new version.
+        Header names are compared without case.
+    type: dict
+  verify_timeout:
+    description: Seconds to wait for the new version to answer O(verify_url), at least 1.
+    type: int
+    default: 60
+  verify_interval:
+    description: Seconds between two requests to O(verify_url), at least 1.
+    type: int
+    default: 2
+  verify_validate_certs:
+    description: Whether to validate the TLS certificate of O(verify_url).
+    type: bool
+    default: true
+  lock:
+    description:
+      - Take the application's deployment lock (see M(bluegreen.aws.deployment_lock)) right
+        before the first write, after every read and check, so that a switch with nothing to
+        do neither reads nor writes the lock. Another run holding it fails the task, naming
+        the holder, before anything is written.
+      - Once the lock is taken the production and test listeners are read again; when they
+        changed since the first read (another run finished in between), the task fails and
+        writes nothing, so no decision rests on a stale read.
+      - The lock taken is returned as RV(lock) with RV(lock_etag), also when the task fails
+        afterwards; release it with M(bluegreen.aws.deployment_lock) (O(ignore:state=absent),
+        C(token), C(taken) and C(etag)), for example in an C(always:) section.
+      - Not taken (nor read) in check mode, where the switch is only predicted.
+    type: dict
+    suboptions:
+      bucket:
+        description: The application's artifact bucket (versioned), which holds the lock.
+        type: str
+        required: true
+      application:
+        description: The application the lock is for.
+        type: str
+        required: true
+      operation:
+        description: What this run does, for example C(switch to green), shown to whoever finds the lock taken.
+        type: str
+        required: true
+      holder:
+        description: Who holds the lock; defaults to C(user@host) of the controller.
+        type: str
+      ttl:
+        description: Seconds after which the lock may be taken over by another run.
+        type: int
+        default: 1800
+      prefix:
+        description: Key prefix of the lock objects.
+        type: str
+        default: locks/
   min_healthy:
     description:
       - Healthy targets O(color) needs before it may receive any traffic.
@@ -179,7 +253,7 @@ EXAMPLES = r"""
     alarms: [web-green-5xx, web-green-p99-latency, web-green-unhealthy-hosts]
     poll_interval: 5
 
-- name: Roll back to blue (target groups given by ARN)
+- name: Roll back to blue (target groups by ARN); wait until the site answers with blue's version, else undo
   bluegreen.aws.listener_switch:
     load_balancer_name: web-alb
     test_listener_port: 8080
@@ -188,6 +262,10 @@ EXAMPLES = r"""
       green: arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web-green/fedcba9876543210
     color: blue
     weight: 100
+    verify_url: https://www.example.com/version
+    verify_headers:
+      X-App-Version: "1.0.0"
+    verify_timeout: 120
 """
 
 RETURN = r"""
@@ -290,20 +368,70 @@ timeline:
       type: dict
       returned: always
     outcome:
-      description: V(passed), V(predicted) (check mode) or V(alarm) (the step that was rolled back).
+      description:
+        - V(passed), V(predicted) (check mode), V(alarm) (the step that was rolled back) or
+          V(not_verified) (the last step, rolled back because O(verify_url) never showed the new version).
       type: str
       returned: always
     restored_at:
-      description: When the weights were restored after an alarm (UTC).
+      description: When the weights were restored after an alarm or a failed probe (UTC).
       type: str
-      returned: when an alarm fired
+      returned: when the weights were restored
 preview_color:
   description: Color the preview rule sends header-routed requests to; V(null) without O(preview_header).
   returned: always
   type: str
   sample: blue
+verification:
+  description:
+    - What the probe of O(verify_url) saw; V(null) when it did not run.
+    - On failure it is returned with the error, after the weights were restored.
+  returned: always
+  type: dict
+  sample: {"url": "https://www.example.com/version", "ok": true, "attempts": 3, "elapsed": 4.1,
+           "last": {"at": "2026-11-22T22:41:05.000000Z", "ok": true, "why": "new version answered",
+                    "status": 200, "body": "1.4.0"},
+           "progress": [{"at": "2026-11-22T22:41:01.000000Z", "ok": false, "why": "body does not contain '1.4.0'",
+                         "status": 200, "body": "1.3.2"}]}
+  contains:
+    url:
+      description: The URL asked.
+      type: str
+    timeout:
+      description: The O(verify_timeout) it ran with.
+      type: int
+    ok:
+      description: Whether the new version answered in time.
+      type: bool
+    attempts:
+      description: Requests made.
+      type: int
+    elapsed:
+      description: Seconds from the first request to the last answer.
+      type: float
+    last:
+      description: The last attempt (C(at), C(ok), C(why), C(status), C(body) excerpt).
+      type: dict
+    progress:
+      description: The last 20 attempts, oldest first, as RV(verification.last).
+      type: list
+      elements: dict
+lock:
+  description:
+    - The deployment lock this task took (with its C(token)), when O(lock) was given and the
+      task had something to write; V(null) otherwise. Returned on failure too, so it can be released.
+  returned: always
+  type: dict
+  sample: {"state": "held", "application": "web", "holder": "alice@ops-1", "operation": "switch to green",
+           "token": "4f9c1c0e6f7a4d0f9d2b1c3e5a7b9d1f", "acquired_at": "2026-11-22T22:40:00Z",
+           "expires_at": "2026-11-22T23:10:00Z"}
+lock_etag:
+  description: The ETag of the lock object as this task wrote it; give it to the release with RV(lock).
+  returned: always
+  type: str
+  sample: '"6805f2cfc46c0f04559748bb039d69ae"'
 rolled_back:
-  description: Whether an alarm made the module restore O(restore_weights).
+  description: Whether an alarm or a failed O(verify_url) probe made the module restore O(restore_weights).
   returned: always
   type: bool
   sample: false
@@ -317,11 +445,20 @@ test_listener_color:
 """
 
 import time
+import uuid
+from datetime import datetime
+from datetime import timezone
+
+from ansible.module_utils.six.moves.urllib.error import HTTPError
+from ansible.module_utils.urls import open_url
 
 from ansible_collections.bluegreen.aws.plugins.module_utils import analysis
+from ansible_collections.bluegreen.aws.plugins.module_utils import lock as locks
+from ansible_collections.bluegreen.aws.plugins.module_utils import verify as verification
+from ansible_collections.bluegreen.aws.plugins.module_utils.aws_errors import AnsibleBlueGreenAWSError
 from ansible_collections.bluegreen.aws.plugins.module_utils.cloudwatch_calls import describe_alarm_states
-from ansible_collections.bluegreen.aws.plugins.module_utils.elbv2_calls import AnsibleBlueGreenELBv2Error
 from ansible_collections.bluegreen.aws.plugins.module_utils.elbv2_calls import create_rule
+from ansible_collections.bluegreen.aws.plugins.module_utils.elbv2_calls import describe_listeners
 from ansible_collections.bluegreen.aws.plugins.module_utils.elbv2_calls import describe_rules
 from ansible_collections.bluegreen.aws.plugins.module_utils.elbv2_calls import modify_listener
 from ansible_collections.bluegreen.aws.plugins.module_utils.elbv2_calls import modify_rule
@@ -331,30 +468,63 @@ from ansible_collections.bluegreen.aws.plugins.module_utils.listener import chec
 from ansible_collections.bluegreen.aws.plugins.module_utils.listener import desired_default_actions
 from ansible_collections.bluegreen.aws.plugins.module_utils.listener import find_preview_rule
 from ansible_collections.bluegreen.aws.plugins.module_utils.listener import free_rule_priority
-from ansible_collections.bluegreen.aws.plugins.module_utils.listener import preview_actions
-from ansible_collections.bluegreen.aws.plugins.module_utils.listener import preview_color
-from ansible_collections.bluegreen.aws.plugins.module_utils.listener import preview_conditions
-from ansible_collections.bluegreen.aws.plugins.module_utils.listener import preview_matches
 from ansible_collections.bluegreen.aws.plugins.module_utils.listener import health_gate
 from ansible_collections.bluegreen.aws.plugins.module_utils.listener import listener_color
 from ansible_collections.bluegreen.aws.plugins.module_utils.listener import normalize_weights
 from ansible_collections.bluegreen.aws.plugins.module_utils.listener import other_color
+from ansible_collections.bluegreen.aws.plugins.module_utils.listener import preview_actions
+from ansible_collections.bluegreen.aws.plugins.module_utils.listener import preview_color
+from ansible_collections.bluegreen.aws.plugins.module_utils.listener import preview_conditions
+from ansible_collections.bluegreen.aws.plugins.module_utils.listener import preview_matches
 from ansible_collections.bluegreen.aws.plugins.module_utils.listener import traffic_state
 from ansible_collections.bluegreen.aws.plugins.module_utils.listener import validate_switch_request
 from ansible_collections.bluegreen.aws.plugins.module_utils.listener import weights_by_color
+from ansible_collections.bluegreen.aws.plugins.module_utils.lock_ops import LockHeld
+from ansible_collections.bluegreen.aws.plugins.module_utils.lock_ops import acquire
+from ansible_collections.bluegreen.aws.plugins.module_utils.lock_ops import default_holder
 from ansible_collections.bluegreen.aws.plugins.module_utils.modules import AnsibleBlueGreenAWSModule
 from ansible_collections.bluegreen.aws.plugins.module_utils.traffic_path import resolve_traffic_path
 from ansible_collections.bluegreen.aws.plugins.module_utils.traffic_path import traffic_path_argument_spec
 from ansible_collections.bluegreen.aws.plugins.module_utils.traffic_path import validate_ports
 
 
-def ensure_default_actions(client, listener, desired_actions, check_mode):
-    """Returns ``(changed, default_actions_after)``; writes only when they differ and not in check mode."""
+def ensure_default_actions(client, listener, desired_actions, check_mode, before_write=None):
+    """Returns ``(changed, default_actions_after)``; writes only when they differ and not in check mode.
+
+    ``before_write()`` is called right before the write (it takes the lock).
+    """
     if actions_match(listener["DefaultActions"], desired_actions):
         return False, listener["DefaultActions"]
     if check_mode:
         return True, desired_actions
+    if before_write is not None:
+        before_write()
     return True, modify_listener(client, listener["ListenerArn"], desired_actions)["DefaultActions"]
+
+
+class LockGate:
+    """Takes the deployment lock once, before the first write; then checks the listeners did not change.
+
+    ``take()`` returns the result of ``lock_ops.acquire``; ``reread()`` the
+    listeners of the load balancer. Raises ListenerError when the production
+    or test listener changed between the first read and the lock.
+    """
+
+    def __init__(self, take, reread, path):
+        self.take, self.reread, self.path = take, reread, path
+        self.taken = None
+
+    def __call__(self):
+        if self.taken is not None:
+            return
+        self.taken = self.take()
+        fresh = {listener["ListenerArn"]: listener["DefaultActions"] for listener in self.reread()}
+        for each in (self.path["listener"], self.path["test_listener"]):
+            if each is not None and not actions_match(fresh.get(each["ListenerArn"], []), each["DefaultActions"]):
+                raise ListenerError(
+                    f"Listener {each['ListenerArn']} changed while this run was taking the lock (another run "
+                    "finished in between); nothing was written. Run again to act on the new state."
+                )
 
 
 def describe_traffic(production_actions, test_actions, arns_by_color, has_test_listener):
@@ -367,13 +537,27 @@ def describe_traffic(production_actions, test_actions, arns_by_color, has_test_l
     return traffic
 
 
-class AlarmRollback(Exception):
-    """An alarm fired during a step; the listener has been restored."""
+class SwitchRolledBack(Exception):
+    """An alarm fired during a step, or the new version never answered; the listeners have been restored."""
 
-    def __init__(self, message, after, timeline):
+    def __init__(self, message, after, timeline, verified=None):
         super().__init__(message)
         self.after = after
         self.timeline = timeline
+        self.verified = verified
+
+
+def fetch_answer(url, validate_certs, timeout):
+    """One GET of ``url``: ``{status, headers, body}``, or ``{error}`` when nothing usable came back."""
+    try:
+        response = open_url(url, method="GET", validate_certs=validate_certs, timeout=timeout,
+                            headers={"Cache-Control": "no-cache"}, follow_redirects="safe")
+        status, headers, raw = response.getcode(), dict(response.headers.items()), response.read(65536)
+    except HTTPError as e:
+        status, headers, raw = e.code, dict(e.headers.items()) if e.headers else {}, e.read()[:65536] if e.fp else b""
+    except Exception as e:  # noqa: BLE001 - refused, reset, DNS, TLS, timeout: all mean "not answering yet"
+        return dict(error=f"{type(e).__name__}: {e}")
+    return dict(status=status, headers=headers, body=raw.decode("utf-8", "replace"))
 
 
 def check_listeners(path):
@@ -383,12 +567,15 @@ def check_listeners(path):
 
 
 def ensure_switched(client, path, color, plan, min_healthy, check_mode, watch=None, restore_weights=None,
-                    sticky_seconds=0):
+                    sticky_seconds=0, verify=None, before_write=None):
     """Go through ``plan`` (validated steps), health-gated, watching alarms in pauses.
 
     ``watch(pause)`` returns ``(fired, states)``; None means no alarms to watch.
-    Returns ``(changed, before, after, timeline)``; raises AlarmRollback after
-    restoring the production listener when an alarm fires.
+    ``verify()`` returns the probe result (``verify.probe``); it runs after the
+    last step when ``color`` got all the traffic and something changed.
+    Returns ``(changed, before, after, timeline, verified)``; raises SwitchRolledBack
+    after restoring the production listener when an alarm fires, or both
+    listeners when the probe fails.
     """
     arns_by_color = path["arns_by_color"]
     listener, test_listener = path["listener"], path["test_listener"]
@@ -413,7 +600,7 @@ def ensure_switched(client, path, color, plan, min_healthy, check_mode, watch=No
     for number, step in enumerate(plan, 1):
         desired = desired_default_actions(color, step["weight"], arns_by_color, sticky_seconds)
         entry = dict(step=number, weight=step["weight"], started_at=analysis.utc_now(), alarms={})
-        entry["changed"], actions = ensure_default_actions(client, current, desired, check_mode)
+        entry["changed"], actions = ensure_default_actions(client, current, desired, check_mode, before_write)
         changed = changed or entry["changed"]
         current = dict(current, DefaultActions=actions)
         fired = []
@@ -432,19 +619,33 @@ def ensure_switched(client, path, color, plan, min_healthy, check_mode, watch=No
             entry["restored_at"] = analysis.utc_now()
             after = describe_traffic(restored, test_before, arns_by_color, has_test)
             message = analysis.rollback_message(fired, number, color, step["weight"], after["weights"])
-            raise AlarmRollback(message, after, timeline)
+            raise SwitchRolledBack(message, after, timeline)
 
     test_after = test_before
     if has_test and plan[-1]["weight"] == 100:
         idle_actions = desired_default_actions(other_color(color), 100, arns_by_color)
-        test_changed, test_after = ensure_default_actions(client, test_listener, idle_actions, check_mode)
+        test_changed, test_after = ensure_default_actions(client, test_listener, idle_actions, check_mode,
+                                                          before_write)
         changed = changed or test_changed
 
+    verified = None
+    if verify is not None and changed and not check_mode and plan[-1]["weight"] == 100:
+        verified = verify()
+        if not verified["ok"]:
+            restored = ensure_default_actions(client, current, restore_actions, False)[1]
+            if has_test:
+                test_now = dict(test_listener, DefaultActions=test_after)
+                test_after = ensure_default_actions(client, test_now, test_before, False)[1]
+            timeline[-1].update(outcome="not_verified", restored_at=analysis.utc_now())
+            after = describe_traffic(restored, test_after, arns_by_color, has_test)
+            message = verification.failure_message(verified, after["weights"])
+            raise SwitchRolledBack(message, after, timeline, verified)
+
     after = describe_traffic(current["DefaultActions"], test_after, arns_by_color, has_test)
-    return changed, before, after, timeline
+    return changed, before, after, timeline, verified
 
 
-def ensure_preview(client, path, header, priority, color, final_weight, check_mode):
+def ensure_preview(client, path, header, priority, color, final_weight, check_mode, before_write=None):
     """Point the header-routed preview rule at the idle color. Returns ``(changed, color_before, color_after)``."""
     arns_by_color = path["arns_by_color"]
     listener_arn = path["listener"]["ListenerArn"]
@@ -457,6 +658,8 @@ def ensure_preview(client, path, header, priority, color, final_weight, check_mo
     if preview_matches(rule, header, wanted, arns_by_color):
         return False, before, wanted
     if not check_mode:
+        if before_write is not None:
+            before_write()
         conditions, actions = preview_conditions(header, wanted), preview_actions(arns_by_color[wanted])
         if rule is None:
             create_rule(client, listener_arn, free_rule_priority(rules, priority), conditions, actions)
@@ -471,6 +674,16 @@ def validate_request(params):
     validate_switch_request(params["color"], weight, params["min_healthy"])
     plan = analysis.validate_steps(params["steps"]) if params["steps"] else [dict(weight=weight, pause=0)]
     analysis.validate_poll_interval(params["poll_interval"])
+    if params["verify_url"]:
+        verification.validate(params["verify_url"], params["verify_body"], params["verify_headers"],
+                              params["verify_timeout"], params["verify_interval"])
+    elif params["verify_body"] or params["verify_headers"]:
+        raise ListenerError("verify_body and verify_headers need verify_url: the URL to ask for the new version")
+    if params["lock"]:
+        try:
+            locks.validate(params["lock"]["ttl"])
+        except ValueError as e:
+            raise ListenerError(f"lock.{e}") from None
     restore = params["restore_weights"]
     if restore is not None:
         if any(not 0 <= restore[c] <= 100 for c in ("blue", "green")) or restore["blue"] + restore["green"] != 100:
@@ -497,6 +710,23 @@ def main():
         stickiness_duration=dict(type="int", default=0),
         preview_header=dict(type="str"),
         preview_priority=dict(type="int", default=10),
+        verify_url=dict(type="str"),
+        verify_body=dict(type="str"),
+        verify_headers=dict(type="dict"),
+        verify_timeout=dict(type="int", default=60),
+        verify_interval=dict(type="int", default=2),
+        verify_validate_certs=dict(type="bool", default=True),
+        lock=dict(
+            type="dict",
+            options=dict(
+                bucket=dict(type="str", required=True),
+                application=dict(type="str", required=True),
+                operation=dict(type="str", required=True),
+                holder=dict(type="str"),
+                ttl=dict(type="int", default=1800),
+                prefix=dict(type="str", default="locks/"),
+            ),
+        ),
         min_healthy=dict(type="int", default=1),
     )
     module = AnsibleBlueGreenAWSModule(
@@ -506,14 +736,14 @@ def main():
 
     try:
         plan = validate_request(params)
-    except (ListenerError, analysis.AnalysisError) as e:
+    except (ListenerError, analysis.AnalysisError, verification.VerifyError) as e:
         module.fail_json(msg=str(e))
     port_problem = validate_ports(params["listener_port"], params["test_listener_port"])
     if port_problem:
         module.fail_json(msg=port_problem)
 
     client = module.client("elbv2")
-    path = None
+    path = gate = None
     try:
         path = resolve_traffic_path(
             client,
@@ -536,26 +766,35 @@ def main():
                 )
                 return fired, last
 
-        changed, before, after, timeline = ensure_switched(
+        verify = make_verify(params) if params["verify_url"] else None
+        if params["lock"]:
+            gate = make_lock_gate(module, client, path, params["lock"])
+        changed, before, after, timeline, verified = ensure_switched(
             client, path, params["color"], plan, params["min_healthy"], module.check_mode,
             watch=watch, restore_weights=params["restore_weights"], sticky_seconds=params["stickiness_duration"],
+            verify=verify, before_write=gate,
         )
         previewed = None
         if params["preview_header"]:
             preview_changed, before["preview_color"], previewed = ensure_preview(
                 client, path, params["preview_header"], params["preview_priority"], params["color"],
-                plan[-1]["weight"], module.check_mode,
+                plan[-1]["weight"], module.check_mode, gate,
             )
             changed = changed or preview_changed
             after["preview_color"] = previewed
-    except AnsibleBlueGreenELBv2Error as e:
-        module.fail_json_aws_error(e)
+    except AnsibleBlueGreenAWSError as e:
+        if e.exception:
+            module.fail_json_aws(e.exception, msg=e.message, **held_lock(gate))
+        module.fail_json(msg=e.message, **held_lock(gate))
+    except LockHeld as e:
+        module.fail_json(msg=str(e), holder=e.lock, health=path["health"], lock=None, lock_etag=None)
     except ListenerError as e:
-        module.fail_json(msg=str(e), health=path["health"] if path else None)
-    except AlarmRollback as e:
+        module.fail_json(msg=str(e), health=path["health"] if path else None, **held_lock(gate))
+    except SwitchRolledBack as e:
         module.fail_json(
             msg=str(e), changed=True, rolled_back=True, timeline=e.timeline, weights=e.after["weights"],
             live_color=e.after["live_color"], state=e.after["state"], health=path["health"],
+            verification=e.verified, **held_lock(gate),
         )
 
     result = dict(
@@ -571,11 +810,52 @@ def main():
         test_listener_color=after.get("test_listener_color"),
         timeline=timeline,
         preview_color=previewed,
+        verification=verified,
         rolled_back=False,
+        **held_lock(gate),
     )
     if module._diff:
         result["diff"] = dict(before=_diff_view(before), after=_diff_view(after))
     module.exit_json(**result)
+
+
+def make_lock_gate(module, client, path, options):
+    """The before-write hook that takes the application's lock (see LockGate)."""
+    s3 = module.client("s3")
+
+    def take():
+        now = datetime.now(timezone.utc)
+        result = acquire(
+            s3, options["bucket"], locks.lock_key(options["prefix"], options["application"]), options["application"],
+            options["holder"] or default_holder(), options["operation"], options["ttl"], now, uuid.uuid4().hex,
+        )
+        for warning in result["warnings"]:
+            module.warn(warning)
+        return result
+
+    return LockGate(take, lambda: describe_listeners(client, path["load_balancer"]["LoadBalancerArn"]), path)
+
+
+def held_lock(gate):
+    """``lock`` and ``lock_etag`` of the result: the lock the task took, if any."""
+    if gate is None or gate.taken is None:
+        return dict(lock=None, lock_etag=None)
+    return dict(lock=gate.taken["lock"], lock_etag=gate.taken["etag"])
+
+
+def make_verify(params):
+    """The probe of ``verify_url`` as a no-argument callable for ensure_switched."""
+    url, timeout = params["verify_url"], params["verify_timeout"]
+
+    def verify():
+        result = verification.probe(
+            lambda: fetch_answer(url, params["verify_validate_certs"], min(10, timeout)),
+            params["verify_body"], params["verify_headers"], timeout, params["verify_interval"],
+        )
+        result.update(url=url, timeout=timeout)
+        return result
+
+    return verify
 
 
 def _diff_view(traffic):

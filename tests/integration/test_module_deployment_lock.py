@@ -201,6 +201,30 @@ def test_release_check_mode_then_release_then_again(s3, app, run_module, aws_cal
     assert aws_calls.writes() == []
 
 
+def test_release_with_the_etag_of_the_take_writes_without_reading(s3, app, run_module, aws_calls):
+    ok, taken = take(run_module, app)
+    assert ok and taken["etag"] == s3.head_object(Bucket=BUCKET, Key=key(app))["ETag"]
+    ok, released = release(run_module, app, taken["lock"]["token"], taken=taken["lock"], etag=taken["etag"],
+                           moved_traffic=False)
+    assert ok and released["changed"], released
+    assert aws_calls.operations() == ["PutObject"]
+    stored = read_lock(s3, app)
+    assert stored["state"] == "released" and stored["token"] == taken["lock"]["token"]
+    assert stored["moved_traffic"] is False
+
+
+def test_release_with_a_stale_etag_reads_and_leaves_a_lock_not_ours(s3, app, run_module, aws_calls):
+    """The lock expired and was taken over since: the conditional write fails, the read shows it is not ours."""
+    ok, taken = take(run_module, app)
+    put_raw(s3, app, expired_lock(app, "carol@ops-3", "carols-token"))
+    carols = read_lock(s3, app)
+    ok, released = release(run_module, app, taken["lock"]["token"], taken=taken["lock"], etag=taken["etag"])
+    assert ok and not released["changed"], released
+    assert aws_calls.operations() == ["PutObject", "GetObject"]
+    assert "it is no longer ours" in released["warnings"][0]
+    assert read_lock(s3, app) == carols
+
+
 def test_a_wrong_token_releases_nothing(s3, app, run_module, aws_calls):
     ok, taken = take(run_module, app)
     ok, wrong = release(run_module, app, "not-the-token")

@@ -314,10 +314,15 @@ def test_examples_run_against_the_stack(aws, bluegreen_stack, run_module):
     """Every EXAMPLES task runs (the stack uses the same names); example ARNs are swapped for real ones.
 
     The watched alarms are created (state OK) and pauses shortened to a second.
+    ``verify_url`` is swapped for a local server that answers as the site would.
     """
     import yaml
 
+    from test_module_listener_switch_verify import Site, serve
+
     stack = bluegreen_stack
+    site = Site()
+    site.versions = ["1.0.0"]
     tasks = yaml.safe_load(listener_switch.EXAMPLES)
     assert len(tasks) == 4
     for task in tasks:
@@ -331,7 +336,13 @@ def test_examples_run_against_the_stack(aws, bluegreen_stack, run_module):
             color: stack["target_group_arns"][color] if value.startswith("arn:") else value
             for color, value in args["target_groups"].items()
         }
-        ok, result = run_module(listener_switch.main, args)
+        if "verify_url" in args:
+            with serve(site):
+                args["verify_url"] = site.url
+                ok, result = run_module(listener_switch.main, args)
+            assert result["verification"]["ok"], result
+        else:
+            ok, result = run_module(listener_switch.main, args)
         assert ok, (task["name"], result)
         assert result["changed"] is True, task["name"]
     assert read_weights(aws, stack, stack["listener_arn"]) == BLUE_LIVE

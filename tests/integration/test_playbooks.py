@@ -201,7 +201,7 @@ def test_site_again_changes_nothing(stack):
 
 def test_switch_check_mode_shows_diff_and_changes_nothing(stack):
     out = stack.playbook("switch.yml", "-e", "color=green", "--check", "--diff")[1]
-    assert recap(out)["changed"] == 2, out[-3000:]  # the lock it would take, the switch it would make
+    assert recap(out)["changed"] == 1, out[-3000:]  # the switch it would make (check mode takes no lock)
     bucket = "%s-artifacts-123456789012-%s" % (APP, REGION)
     assert stack.aws.client("s3").list_objects_v2(Bucket=bucket).get("KeyCount") == 0, "check mode wrote the lock"
     assert "-        blue: 100" in out and "+        green: 100" in out, out[-3000:]
@@ -210,7 +210,7 @@ def test_switch_check_mode_shows_diff_and_changes_nothing(stack):
 
 def test_switch_to_green(stack):
     out = stack.playbook("switch.yml", "-e", "color=green")[1]
-    assert recap(out)["changed"] == 3, out[-3000:]  # take the lock, switch, release the lock
+    assert recap(out)["changed"] == 2, out[-3000:]  # switch (taking the lock first), release the lock
     assert stack.weights(80) == {"blue": 0, "green": 100}
     assert stack.weights(8080) == {"blue": 100, "green": 0}, "the test listener should follow the idle color"
 
@@ -300,8 +300,26 @@ def test_rollback_from_an_interrupted_canary_returns_to_the_majority_color(stack
     assert stack.weights(80) == {"blue": 0, "green": 100}
 
 
+def set_deregistration_delay(stack, color, seconds):
+    stack.elbv2().modify_target_group_attributes(TargetGroupArn=stack.target_group_arns()[color], Attributes=[
+        {"Key": "deregistration_delay.timeout_seconds", "Value": str(seconds)}])
+
+
 def test_finalize_scales_the_idle_color_down_and_rollback_scales_it_up_first(stack):
+    """Finalize refuses while blue may still drain (its deregistration delay, read from AWS, is raised to
+    10 minutes here) and says how long to wait; with the delay over (0 s, and a window of 0 s in the
+    local inventory) it scales blue down."""
     assert stack.weights(80) == {"blue": 0, "green": 100}
+    set_deregistration_delay(stack, "blue", 600)
+    rc, out = stack.playbook("playbooks/finalize.yml", check=False)
+    assert rc != 0, out[-3000:]
+    match = re.search(r"Refusing to touch blue of web yet: production traffic last moved at \S+ "
+                      r"\('rollback to green' by \S+, succeeded\); blue's target group drains for 600 s "
+                      r"\(deregistration delay\) and the rollback window is 0 s\. Wait (\d+) s more", out)
+    assert match and 0 < int(match.group(1)) <= 600, out[-3000:]
+    assert "-e force=true" in out, out[-3000:]
+    assert stack.group("blue")["DesiredCapacity"] == 2, "a refused finalize must not touch blue"
+    set_deregistration_delay(stack, "blue", 0)
     stack.playbook("playbooks/finalize.yml")
     assert stack.group("blue")["DesiredCapacity"] == 0
     assert stack.group("green")["DesiredCapacity"] == 2, "finalize must never touch the live color"
@@ -343,6 +361,24 @@ def test_two_switches_at_once_exactly_one_proceeds(stack):
     assert stack.weights(80) == {"blue": 100, "green": 0}
     out = stack.playbook("playbooks/status.yml")[1]
     assert "lock: free" in out and "switch to blue (10% > 100%)  by " in out and ": succeeded" in out, out[-3000:]
+
+
+def test_switch_with_verify_url_is_undone_when_the_new_version_never_answers(stack):
+    """switch.yml wires bluegreen_verify_url: a local server plays the site, still answering the old version."""
+    from test_module_listener_switch_verify import Site, serve
+
+    before = stack.weights(80)
+    target = "green" if before["blue"] == 100 else "blue"
+    site = Site()
+    with serve(site):
+        rc, out = stack.playbook("switch.yml", "-e", "color=" + target, "-e", "bluegreen_verify_url=" + site.url,
+                                 "-e", "bluegreen_verify_body=9.9.9", "-e", "bluegreen_verify_timeout=2", check=False)
+    assert rc != 0, out[-3000:]
+    assert site.url + " did not show the new version within 2 s" in out, out[-3000:]
+    assert site.requests >= 2
+    assert stack.weights(80) == before, "the switch must be undone"
+    out = stack.playbook("playbooks/status.yml")[1]
+    assert ": rolled_back" in out, out[-3000:]
 
 
 def test_teardown_deletes_the_stack_and_stops_the_emulator(stack):

@@ -6,8 +6,8 @@
 """The monitoring role against the emulator, run by ansible-playbook as a user would.
 
 An ALB and the two target groups are made with boto3; the role runs, runs
-again (idempotent), and runs absent; every assertion reads the alarms back
-with boto3 describe_alarms. The tests share one emulator state and run in file
+again (idempotent), and runs absent; every assertion reads the alarms and the
+dashboard back with boto3 (describe_alarms, get_dashboard). The tests share one emulator state and run in file
 order. (Check mode of the alarms is amazon.aws.cloudwatch_metric_alarm's own;
 each ansible-playbook run costs seconds, so it is not run here.)
 """
@@ -103,7 +103,7 @@ def published(output):
 def test_alarms_per_color_on_the_target_group_dimensions(stack):
     rc, out = stack["run"](monitoring_5xx_threshold=7, monitoring_period=300, monitoring_evaluation_periods=2,
                            monitoring_alarm_actions=["arn:aws:sns:us-east-1:123456789012:oncall"])
-    assert rc == 0 and recap(out)["changed"] == 1, out[-4000:]
+    assert rc == 0 and recap(out)["changed"] == 2, out[-4000:]  # the alarms, the dashboard
     assert published(out) == NAMES
     found = alarms(stack)
     assert sorted(found) == sorted(NAMES["blue"] + NAMES["green"])
@@ -128,6 +128,31 @@ def test_alarms_per_color_on_the_target_group_dimensions(stack):
     rc, out = stack["run"](monitoring_5xx_threshold=7, monitoring_period=300, monitoring_evaluation_periods=2,
                            monitoring_alarm_actions=["arn:aws:sns:us-east-1:123456789012:oncall"])
     assert rc == 0 and recap(out)["changed"] == 0, out[-4000:]
+    assert dashboard(stack)["widgets"], "the second run must leave the dashboard in place"
+
+
+def dashboard(stack):
+    body = stack["cloudwatch"].get_dashboard(DashboardName=APP + "-bluegreen")["DashboardBody"]
+    return json.loads(body)
+
+
+def test_dashboard_of_both_colors(stack):
+    """Read back from CloudWatch: a graph per metric with a line per color, an alarm widget per color."""
+    widgets = dashboard(stack)["widgets"]
+    graphs = [w["properties"] for w in widgets if w["type"] == "metric"]
+    lb_dimension = stack["lb_arn"].split(":loadbalancer/")[1]
+    tg_dimension = {color: "targetgroup/" + stack["tg_arns"][color].split(":targetgroup/")[1] for color in ("blue", "green")}
+    assert [(g["metrics"][0][1], g["stat"]) for g in graphs] == [
+        ("RequestCount", "Sum"), ("HTTPCode_Target_5XX_Count", "Sum"), ("TargetResponseTime", "p99"),
+        ("HealthyHostCount", "Minimum")]
+    for graph in graphs:
+        assert graph["region"] == REGION and graph["period"] == 300
+        assert [(m[0], m[3], m[5], m[6]["label"]) for m in graph["metrics"]] == [
+            ("AWS/ApplicationELB", tg_dimension[color], lb_dimension, color) for color in ("blue", "green")]
+    alarm_widgets = {w["properties"]["title"]: w["properties"]["alarms"] for w in widgets if w["type"] == "alarm"}
+    arns = {a["AlarmName"]: a["AlarmArn"] for a in alarms(stack).values()}
+    assert alarm_widgets == {"%s %s alarms" % (APP, color): [arns[name] for name in NAMES[color]]
+                             for color in ("blue", "green")}
 
 
 def test_missing_arns_fail_before_any_alarm(stack):
@@ -139,6 +164,7 @@ def test_missing_arns_fail_before_any_alarm(stack):
 
 def test_absent_deletes_the_alarms(stack):
     rc, out = stack["run"](monitoring_state="absent")
-    assert rc == 0 and recap(out)["changed"] == 1, out[-4000:]
+    assert rc == 0 and recap(out)["changed"] == 2, out[-4000:]
     assert published(out) == {"blue": [], "green": []}
     assert alarms(stack) == {}
+    assert stack["cloudwatch"].list_dashboards(DashboardNamePrefix=APP)["DashboardEntries"] == []
