@@ -8,6 +8,7 @@ from __future__ import annotations
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.bluegreen.aws.plugins.module_utils.fleet_lookup import FleetLookupError
+from ansible_collections.bluegreen.aws.plugins.module_utils.fleet_lookup import auto_scaling_group_pattern
 from ansible_collections.bluegreen.aws.plugins.module_utils.fleet_lookup import current_auto_scaling_groups
 
 
@@ -18,6 +19,16 @@ def _current_auto_scaling_groups(groups, app, colors=("blue", "green"), deployme
         raise AnsibleFilterError(str(e)) from e
 
 
+def _auto_scaling_group_pattern(app, deployment_group=None):
+    try:
+        return auto_scaling_group_pattern(app, deployment_group or None)
+    except FleetLookupError as e:
+        raise AnsibleFilterError(str(e)) from e
+
+
 class FilterModule:
     def filters(self):
-        return {"current_auto_scaling_groups": _current_auto_scaling_groups}
+        return {
+            "current_auto_scaling_groups": _current_auto_scaling_groups,
+            "auto_scaling_group_pattern": _auto_scaling_group_pattern,
+        }

@@ -102,3 +102,15 @@ def current_auto_scaling_groups(groups, app, colors=("blue", "green"), deploymen
             newest[color] = _created(group)
             found[color] = group_name(group)
     return found
+
+
+def auto_scaling_group_pattern(app, deployment_group=None):
+    """A regex for the names a group of ``app`` can have: ``{app}-blue``, ``{app}-green``
+    and CodeDeploy's copies for ``deployment_group`` (default: the application name).
+
+    For ``amazon.aws.autoscaling_group_info``'s ``name``, which matches before it
+    makes its per-group calls, so a read stays small in a busy account.
+    """
+    if not app:
+        raise FleetLookupError("auto_scaling_group_pattern needs the application name, got %r" % (app,))
+    return r"^(%s-(blue|green)|CodeDeploy_%s_d-[A-Z0-9]+)$" % (re.escape(app), re.escape(deployment_group or app))

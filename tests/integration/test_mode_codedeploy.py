@@ -48,11 +48,12 @@ LOOKUP = """
   tasks:
     - name: Read the Auto Scaling groups
       amazon.aws.autoscaling_group_info:
-      register: groups
+        name: "{{ bluegreen_app | bluegreen.aws.auto_scaling_group_pattern }}"
+      register: asgs
 
     - name: Show the lookup
       ansible.builtin.debug:
-        msg: "current={{ groups.results | bluegreen.aws.current_auto_scaling_groups(bluegreen_app, ['blue'], bluegreen_app) | to_json }}"
+        msg: "current={{ asgs.results | bluegreen.aws.current_auto_scaling_groups(bluegreen_app, ['blue'], bluegreen_app) | to_json }}"
 """
 
 
@@ -189,5 +190,5 @@ def test_teardown_deletes_the_copy_too(stack):
     stack.playbook("playbooks/teardown.yml", "--skip-tags", "stop_emulator")
     assert stack.groups() == []
     assert stack.aws.client("elbv2").describe_target_groups()["TargetGroups"] == []
-    stack.playbook("playbooks/teardown.yml")
+    stack.playbook("playbooks/teardown.yml", "--tags", "stop_emulator")
     assert not answers(stack.url)

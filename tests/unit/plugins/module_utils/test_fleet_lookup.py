@@ -7,9 +7,12 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from ansible_collections.bluegreen.aws.plugins.module_utils.fleet_lookup import FleetLookupError
+from ansible_collections.bluegreen.aws.plugins.module_utils.fleet_lookup import auto_scaling_group_pattern
 from ansible_collections.bluegreen.aws.plugins.module_utils.fleet_lookup import current_auto_scaling_groups
 from ansible_collections.bluegreen.aws.plugins.module_utils.fleet_lookup import is_codedeploy_copy
 
@@ -77,3 +80,18 @@ def test_is_codedeploy_copy(name, group_name, expected):
 def test_bad_input_names_the_value(app, colors):
     with pytest.raises(FleetLookupError, match="got"):
         current_auto_scaling_groups([], app, colors)
+
+
+@pytest.mark.parametrize("name, matches", [
+    ("web-blue", True), ("web-green", True), ("CodeDeploy_web_d-A1B2C3D4E", True),
+    ("web-red", False), ("webx-blue", False), ("CodeDeploy_shop_d-A1", False), ("CodeDeploy_web_d-A1-x", False),
+])
+def test_pattern(name, matches):
+    assert (re.search(auto_scaling_group_pattern("web"), name) is not None) is matches
+
+
+def test_pattern_escapes_and_takes_the_deployment_group():
+    assert re.search(auto_scaling_group_pattern("a.b", "grp"), "CodeDeploy_grp_d-X1")
+    assert not re.search(auto_scaling_group_pattern("a.b"), "aXb-blue")
+    with pytest.raises(FleetLookupError):
+        auto_scaling_group_pattern("")
