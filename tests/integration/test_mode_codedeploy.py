@@ -5,7 +5,7 @@
 
 """``bluegreen_mode: codedeploy`` end to end on a fresh emulator: site.yml, the
 lookup of the current Auto Scaling group after CodeDeploy replaced it, the
-guards of the traffic playbooks, and teardown.yml.
+guards of the traffic playbooks, and the fleet's teardown, copy included.
 
 site.yml runs as a user runs it (default ``inventories/local``, the emulator
 started by site.yml on a free port) with ``-e bluegreen_mode=codedeploy``;
@@ -57,6 +57,22 @@ LOOKUP = """
 """
 
 
+FLEET_ABSENT = """
+- name: Delete the fleet, as teardown.yml does
+  hosts: applications
+  gather_facts: false
+  module_defaults:
+    group/bluegreen.aws.aws:
+      region: "{{ bluegreen_region }}"
+      endpoint_url: "{{ bluegreen_endpoint_url }}"
+      access_key: testing
+      secret_key: testing
+  roles:
+    - role: bluegreen.aws.fleet
+      fleet_state: absent
+"""
+
+
 def recap(output, host=APP):
     match = re.search(r"^%s\s+:\s+(.*)$" % re.escape(host), output, re.MULTILINE)
     assert match, "no PLAY RECAP for %s in:\n%s" % (host, output[-3000:])
@@ -101,7 +117,7 @@ def stack():
         yield st
     finally:
         if answers(url):
-            st.playbook("playbooks/teardown.yml", check=False)
+            st.playbook("playbooks/teardown.yml", "--tags", "stop_emulator", check=False)
 
 
 def test_one_auto_scaling_group_one_target_group_production_listener_only(stack):
@@ -186,9 +202,11 @@ def test_traffic_playbooks_refuse_and_name_what_to_use(stack, playbook, instead)
     assert recap(out)["ok"] <= 1, "nothing but the guard may run:\n" + out[-3000:]
 
 
-def test_teardown_deletes_the_copy_too(stack):
-    stack.playbook("playbooks/teardown.yml", "--skip-tags", "stop_emulator")
+def test_fleet_absent_deletes_the_copy(stack, tmp_path):
+    """What teardown.yml does to the fleet (only that layer: the whole teardown costs minutes)."""
+    playbook = tmp_path / "fleet_absent.yml"
+    playbook.write_text(FLEET_ABSENT)
+    stack.playbook(str(playbook))
     assert stack.groups() == []
-    assert stack.aws.client("elbv2").describe_target_groups()["TargetGroups"] == []
     stack.playbook("playbooks/teardown.yml", "--tags", "stop_emulator")
     assert not answers(stack.url)
