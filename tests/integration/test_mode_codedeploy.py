@@ -184,7 +184,7 @@ def test_lookup_by_tag_finds_codedeploys_copy(stack, tmp_path):
 
     playbook = tmp_path / "lookup.yml"
     playbook.write_text(LOOKUP)
-    _, out = stack.playbook(str(playbook))
+    out = stack.playbook(str(playbook))[1]
     match = re.search(r"current=(\{.*?\})", out)
     assert match, out[-3000:]
     assert json.loads(match.group(1).replace('\\"', '"')) == {"blue": COPY}

@@ -22,8 +22,6 @@ from __future__ import annotations
 
 import json
 import os
-import pathlib
-import re
 import subprocess
 import sys
 
