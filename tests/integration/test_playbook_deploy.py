@@ -15,6 +15,8 @@ test_module_codedeploy_stubbed.py.
 
 import io
 import json
+import re
+import threading
 import zipfile
 
 import pytest
@@ -200,6 +202,47 @@ def test_a_failed_codedeploy_delivery_leaves_the_live_color_and_releases_the_loc
     document = lock(stack)
     assert document["state"] == "released" and document["outcome"] == "failed", document
     assert document["operation"].startswith("deploy 5 to green (codedeploy)"), document
+
+
+def test_a_failed_ami_delivery_puts_the_idle_color_back(stack):
+    """The new instances never become healthy: they are taken out of the target group as soon
+    as they appear (the emulator reports every registered running instance healthy, and
+    stopping them makes the emulator refuse any later change of the group). The bounded
+    wait ends, the idle color goes back to its template version, capacity, instances and
+    version tag, and production stays on blue."""
+    elbv2 = stack.elbv2()
+    arn = stack.target_group_arns()["green"]
+    old = set(stack.instance_ids("green"))
+    before = snapshot(stack)
+    done = threading.Event()
+
+    def keep_new_instances_out():
+        while not done.is_set():
+            registered = {h["Target"]["Id"] for h in elbv2.describe_target_health(TargetGroupArn=arn)["TargetHealthDescriptions"]}
+            new = sorted(registered - old)
+            if new:
+                elbv2.deregister_targets(TargetGroupArn=arn, Targets=[{"Id": i} for i in new])
+            done.wait(0.2)
+
+    saboteur = threading.Thread(target=keep_new_instances_out, daemon=True)
+    saboteur.start()
+    try:
+        rc, out = deploy(stack, "-e", "version=3", "-e", "bluegreen_deploy_timeout=4", check=False)
+    finally:
+        done.set()
+        saboteur.join()
+    assert rc != 0
+    assert re.search(r"2 of 2 new instances not healthy after 4 s: i-\w+ \(not registered\), i-\w+ \(not registered\)", flat(out)), out[-3000:]
+    assert "green is back on its previous version, with 2 instances" in flat(out), out[-3000:]
+    assert "production traffic stays on blue" in flat(out), out[-3000:]
+
+    after = snapshot(stack)
+    for what in ("weights", "test_weights", "groups"):
+        assert after[what] == before[what], what
+    assert {h["Target"]["Id"] for h in elbv2.describe_target_health(TargetGroupArn=arn)["TargetHealthDescriptions"]} == old
+    document = lock(stack)
+    assert document["state"] == "released" and document["outcome"] == "failed", document
+    assert document["operation"] == "deploy 3 to green (ami) and switch (100%)", document
 
 
 def test_deploy_ami_moves_traffic_to_the_idle_color_with_version_2(stack):
