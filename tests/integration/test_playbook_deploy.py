@@ -284,6 +284,8 @@ def test_deploy_ami_moves_traffic_to_the_idle_color_with_version_2(stack):
     health = elbv2.describe_target_health(TargetGroupArn=arn)["TargetHealthDescriptions"]
     assert {h["Target"]["Id"] for h in health} == new
     assert tags(elbv2.describe_tags(ResourceArns=[arn])["TagDescriptions"][0])["Version"] == "2"
+    target_group = elbv2.describe_target_groups(TargetGroupArns=[arn])["TargetGroups"][0]
+    assert (target_group["HealthCheckPath"], target_group["HealthCheckIntervalSeconds"]) == ("/health", 10), "tagging changed the health check"
     assert tags(stack.group("blue"))["Version"] == "1", "the previous color keeps its version for a rollback"
 
     document = lock(stack)
