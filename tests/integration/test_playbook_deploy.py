@@ -91,15 +91,19 @@ def lock(stack):
 
 @pytest.fixture(scope="module")
 def codedeploy_groups(stack):
-    """The CodeDeploy application and the in-place group per color, as the codedeploy role names them."""
+    """The CodeDeploy application and the in-place group per color, named as site.yml's codedeploy
+    role names them; created here when site.yml did not create them."""
     codedeploy = stack.aws.client("codedeploy")
     role = stack.aws.client("iam").get_role(RoleName=APP + "-codedeploy")["Role"]["Arn"]
-    codedeploy.create_application(applicationName=APP, computePlatform="Server")
+    if APP not in codedeploy.list_applications()["applications"]:
+        codedeploy.create_application(applicationName=APP, computePlatform="Server")
+    existing = codedeploy.list_deployment_groups(applicationName=APP)["deploymentGroups"]
     for color in ("blue", "green"):
-        codedeploy.create_deployment_group(
-            applicationName=APP, deploymentGroupName="%s-%s" % (APP, color), serviceRoleArn=role,
-            autoScalingGroups=["%s-%s" % (APP, color)],
-            deploymentStyle={"deploymentType": "IN_PLACE", "deploymentOption": "WITHOUT_TRAFFIC_CONTROL"})
+        if "%s-%s" % (APP, color) not in existing:
+            codedeploy.create_deployment_group(
+                applicationName=APP, deploymentGroupName="%s-%s" % (APP, color), serviceRoleArn=role,
+                autoScalingGroups=["%s-%s" % (APP, color)],
+                deploymentStyle={"deploymentType": "IN_PLACE", "deploymentOption": "WITHOUT_TRAFFIC_CONTROL"})
     return codedeploy
 
 
