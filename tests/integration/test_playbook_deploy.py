@@ -121,6 +121,10 @@ def test_bad_input_is_refused_before_anything(stack):
     assert rc != 0 and "version must be letters, digits and . _ + - (at most 64), got: 2/../x" in flat(out), out[-3000:]
     rc, out = deploy(stack, "-e", "version=2", "-e", "strategy=codedeploy", "-e", "image_id=ami-0123456789abcdef0", check=False)
     assert rc != 0 and "image_id applies to strategy=ami only, got strategy=codedeploy" in flat(out), out[-3000:]
+    # bluegreen_mode codedeploy deploys to the one blue/green group, which this stack does not have.
+    rc, out = deploy(stack, "-e", "version=2", "-e", "bluegreen_mode=codedeploy", check=False)
+    assert rc != 0 and "no CodeDeploy deployment group web in application web" in flat(out), out[-3000:]
+    assert "nothing was changed" in flat(out), out[-3000:]
     assert snapshot(stack) == before
 
 
