@@ -1,6 +1,6 @@
 # bluegreen.aws developer entry points.
 #
-#   make demo      provision the stack on the embedded AWS, switch to green, show status
+#   make demo      provision the stack on the embedded AWS, switch to green, release version 2, show status
 #   make test      every check, in CI order, stopping at the first failure:
 #                  lint (yamllint, ansible-lint), pytest, sanity, molecule, changelog
 #   make clean     remove .venv and caches
@@ -54,6 +54,7 @@ $(TEST_STAMP): requirements.txt requirements-test.txt | $(VENV)/bin/python
 demo: $(RUNTIME_STAMP)
 	ansible-playbook site.yml
 	ansible-playbook switch.yml -e color=green
+	ansible-playbook deploy.yml -e version=2
 	ansible-playbook playbooks/status.yml
 
 test: lint pytest sanity molecule changelog
