@@ -69,8 +69,10 @@ pytest: $(TEST_STAMP)
 sanity: $(TEST_STAMP)
 	PYTHON=$(BIN)/python tests/sanity/run.sh
 
+# Every scenario in extensions/molecule/: the whole flow (default), one per
+# infrastructure role, and windows (skips itself without a real instance).
 molecule: $(TEST_STAMP)
-	molecule test --scenario-name default
+	molecule test --all
 
 changelog: $(TEST_STAMP)
 	antsibull-changelog lint
