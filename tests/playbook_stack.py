@@ -25,14 +25,17 @@ def recap(output, host=APP):
 
 
 class Stack:
-    def __init__(self, url):
+    """``extra`` (e.g. ``["-e", "bluegreen_mode=codedeploy"]``) goes on every ansible-playbook command line."""
+
+    def __init__(self, url, extra=()):
         self.url = url
         self.aws = Emulator(url)
+        self.extra = list(extra)
 
     def playbook(self, *args, check=True):
         env = dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0", PYTHONUNBUFFERED="1")
         env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
-        cmd = ["ansible-playbook", *args, "-e", "bluegreen_endpoint_url=" + self.url]
+        cmd = ["ansible-playbook", *args, "-e", "bluegreen_endpoint_url=" + self.url, *self.extra]
         proc = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=900, check=False)
         output = proc.stdout + proc.stderr
         if check:

@@ -20,17 +20,14 @@ tests share one stack and run in file order.
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
-import urllib.request
 
 import pytest
 
-from conftest import REPO
-from conftest import Emulator
+import playbook_stack
 from conftest import free_port
+from playbook_stack import answers
+from playbook_stack import recap
 
 APP = "web"
 COPY = "CodeDeploy_web_d-ABCDEF123"
@@ -73,35 +70,7 @@ FLEET_ABSENT = """
 """
 
 
-def recap(output, host=APP):
-    match = re.search(r"^%s\s+:\s+(.*)$" % re.escape(host), output, re.MULTILINE)
-    assert match, "no PLAY RECAP for %s in:\n%s" % (host, output[-3000:])
-    return {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", match.group(1))}
-
-
-def answers(url):
-    try:
-        with urllib.request.urlopen(url + "/moto-api/", timeout=2):
-            return True
-    except OSError:
-        return False
-
-
-class Stack:
-    def __init__(self, url):
-        self.url = url
-        self.aws = Emulator(url)
-
-    def playbook(self, *args, check=True):
-        env = dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0", PYTHONUNBUFFERED="1")
-        env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
-        cmd = ["ansible-playbook", *args, "-e", "bluegreen_endpoint_url=" + self.url, "-e", "bluegreen_mode=codedeploy"]
-        proc = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=900, check=False)
-        output = proc.stdout + proc.stderr
-        if check:
-            assert proc.returncode == 0, "%s failed:\n%s" % (" ".join(args), output[-6000:])
-        return proc.returncode, output
-
+class Stack(playbook_stack.Stack):
     def groups(self):
         return self.aws.client("autoscaling").describe_auto_scaling_groups()["AutoScalingGroups"]
 
@@ -109,7 +78,7 @@ class Stack:
 @pytest.fixture(scope="module")
 def stack():
     url = "http://127.0.0.1:%d" % free_port()
-    st = Stack(url)
+    st = Stack(url, extra=["-e", "bluegreen_mode=codedeploy"])
     rc, out = st.playbook("site.yml", check=False)
     try:
         assert rc == 0, "site.yml failed:\n" + out[-6000:]

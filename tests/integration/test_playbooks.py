@@ -255,12 +255,17 @@ def test_finalize_scales_the_idle_color_down_and_rollback_scales_it_up_first(sta
     set_deregistration_delay(stack, "blue", 0)
     stack.playbook("playbooks/finalize.yml")
     assert stack.group("blue")["DesiredCapacity"] == 0
+    # amazon.aws.autoscaling_group resets what it is not given (EC2 health checks, 300 s grace).
+    assert (stack.group("blue")["HealthCheckType"], stack.group("blue")["HealthCheckGracePeriod"]) == \
+        (stack.group("green")["HealthCheckType"], stack.group("green")["HealthCheckGracePeriod"]) == ("ELB", 600), \
+        "finalize must keep the group's health check settings"
     assert stack.group("green")["DesiredCapacity"] == 2, "finalize must never touch the live color"
     out = stack.playbook("site.yml")[1]
     assert stack.group("blue")["DesiredCapacity"] == 0, "site.yml must not undo finalize"
     out = stack.playbook("playbooks/rollback.yml")[1]
     assert "scaling it to 2 instances" in out, out[-3000:]
     assert stack.group("blue")["DesiredCapacity"] == 2
+    assert stack.group("blue")["HealthCheckType"] == "ELB", "rollback must keep the group's health check settings"
     assert stack.weights(80) == {"blue": 100, "green": 0}
 
 
