@@ -27,6 +27,7 @@ import pytest
 import yaml
 
 from ansible_collections.bluegreen.aws.plugins.module_utils import lock as locks
+from ansible_collections.bluegreen.aws.plugins.module_utils import lock_ops
 from ansible_collections.bluegreen.aws.plugins.module_utils.s3_lock_calls import get_lock
 from ansible_collections.bluegreen.aws.plugins.module_utils.s3_lock_calls import put_lock
 from ansible_collections.bluegreen.aws.plugins.modules import deployment_lock
@@ -311,13 +312,13 @@ def test_eight_conditional_writes_at_once_exactly_one_lands(s3, aws, app):
 
 def test_a_write_reported_lost_but_done_by_this_run_counts_as_taken(s3, aws, app, monkeypatch):
     """A retried PutObject whose first attempt landed gets PreconditionFailed: the token shows it was ours."""
-    real_put = deployment_lock.put_lock
+    real_put = lock_ops.put_lock
 
     def put_then_report_lost(*args, **kwargs):
         real_put(*args, **kwargs)
         return None
 
-    monkeypatch.setattr(deployment_lock, "put_lock", put_then_report_lost)
+    monkeypatch.setattr(lock_ops, "put_lock", put_then_report_lost)
     result = deployment_lock.acquire(aws.client("s3"), BUCKET, key(app), app, "alice@ops-1", "switch", 600, NOW, "mine")
     assert result["changed"] and read_lock(s3, app)["token"] == "mine"
 
