@@ -29,6 +29,26 @@ def create_alarms(aws, state="OK"):
         put_alarm(aws, name, state)
 
 
+def alarm_once_at(aws, stack, color, weight, alarm, timeout=60.0):
+    """A started thread that sets ``alarm`` to ALARM once the production listener gives ``color``
+    ``weight`` (read from AWS): the alarm fires during the step's pause, never before the step's
+    own alarm check, however slow the machine. ``cancel()`` stops it."""
+    stop = threading.Event()
+
+    def watch():
+        deadline = time.monotonic() + timeout
+        while not stop.is_set() and time.monotonic() < deadline:
+            if read_weights(aws, stack, stack["listener_arn"])[color] == weight:
+                aws.client("cloudwatch").set_alarm_state(AlarmName=alarm, StateValue="ALARM", StateReason="drill")
+                return
+            stop.wait(0.1)
+
+    thread = threading.Thread(target=watch, daemon=True)
+    thread.cancel = stop.set
+    thread.start()
+    return thread
+
+
 def test_steps_go_through_every_weight(aws, bluegreen_stack, run_module, aws_calls):
     stack = bluegreen_stack
     steps = [{"weight": 10}, {"weight": 50, "pause": 1}, {"weight": 100}]
@@ -57,12 +77,9 @@ def test_steps_in_check_mode_predict_and_write_nothing(aws, bluegreen_stack, run
 def test_alarm_during_a_pause_restores_the_weights_and_fails(aws, bluegreen_stack, run_module):
     stack = bluegreen_stack
     create_alarms(aws)
-    cloudwatch = aws.client("cloudwatch")
-    fire = threading.Timer(1.5, lambda: cloudwatch.set_alarm_state(
-        AlarmName="web-green-5xx", StateValue="ALARM", StateReason="drill"))
     args = switch_args(stack, color="green", steps=[{"weight": 10, "pause": 60}, {"weight": 100}],
                        alarms=ALARMS, poll_interval=1)
-    fire.start()
+    fire = alarm_once_at(aws, stack, "green", 10, "web-green-5xx")
     started = time.monotonic()
     try:
         ok, result = run_module(listener_switch.main, args)
@@ -87,9 +104,7 @@ def test_restore_weights_win_over_the_weights_before_the_task(aws, bluegreen_sta
     ok, result = run_module(listener_switch.main, switch_args(stack, color="green", weight=10))
     assert ok, result
     aws.client("cloudwatch").set_alarm_state(AlarmName="web-green-5xx", StateValue="OK", StateReason="ok")
-    fire = threading.Timer(1.0, lambda: aws.client("cloudwatch").set_alarm_state(
-        AlarmName="web-green-unhealthy-hosts", StateValue="ALARM", StateReason="drill"))
-    fire.start()
+    fire = alarm_once_at(aws, stack, "green", 50, "web-green-unhealthy-hosts")
     try:
         ok, result = run_module(listener_switch.main, switch_args(
             stack, color="green", steps=[{"weight": 50, "pause": 30}], alarms=ALARMS, poll_interval=1,
