@@ -299,7 +299,7 @@ def test_final_image_has_winrm_disabled():
         last = build[build.rindex('provisioner "') :]
         assert last.startswith('provisioner "powershell"') and "scripts/finalize.ps1" in last, build[:80]
     sources = re.findall(r'(?ms)^source "amazon-ebs" "(\w+)" \{(.*?)^\}', text)
-    assert [name for name, _ in sources] == ["prerequisites", "application"]
+    assert [source[0] for source in sources] == ["prerequisites", "application"]
     for name, body in sources:
         assert re.search(r"disable_stop_instance\s*=\s*true", body), name
         assert re.search(r"temporary_security_group_source_cidrs\s*=\s*var\.winrm_source_cidrs", body), name
