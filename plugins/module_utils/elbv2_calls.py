@@ -19,13 +19,7 @@ from __future__ import annotations
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 
-from ansible_collections.bluegreen.aws.plugins.module_utils.aws_errors import AnsibleBlueGreenAWSError
 from ansible_collections.bluegreen.aws.plugins.module_utils.aws_errors import aws_error_handler
-
-
-# The names this module had before the handler moved to aws_errors.py (it wraps every service's calls).
-AnsibleBlueGreenELBv2Error = AnsibleBlueGreenAWSError
-elbv2_error_handler = aws_error_handler
 
 
 def is_arn(name_or_arn):
