@@ -67,42 +67,64 @@ def put_lock(client, bucket, key, document, etag=None):
 
 @aws_error_handler("list the versions of the lock s3://{bucket}/{key}")
 @AWSRetry.jittered_backoff()
-def list_lock_versions(client, bucket, key, limit):
-    """The newest ``limit`` versions of the lock object, newest first, as ``{version_id, latest, deleted}``.
+def list_lock_versions(client, bucket, key, limit, after=None):
+    """Up to ``limit`` versions of the lock object, newest first, as ``{version_id, latest, deleted}``, and where to go on.
 
-    S3 lists versions of a key newest first and a key before any longer key
-    that starts with it, so the first page holds the newest versions. Delete
-    markers are included (``deleted``) so that a deleted lock is not mistaken
-    for a held one.
+    Returns ``(versions, next_page)``; ``next_page`` is None on the last page,
+    else the ``after`` of the next call. S3 lists versions of a key newest
+    first and a key before any longer key that starts with it, so the first
+    page holds the newest versions. Delete markers are included (``deleted``)
+    so that a deleted lock is not mistaken for a held one.
     """
-    response = client.list_object_versions(Bucket=bucket, Prefix=key, MaxKeys=max(limit, 1))
+    page = dict(KeyMarker=after[0], VersionIdMarker=after[1]) if after else {}
+    response = client.list_object_versions(Bucket=bucket, Prefix=key, MaxKeys=max(limit, 1), **page)
     versions = [dict(v, deleted=False) for v in response.get("Versions", []) if v["Key"] == key]
     markers = [dict(v, deleted=True) for v in response.get("DeleteMarkers", []) if v["Key"] == key]
     entries = versions + markers
     if markers:  # two lists: merge them by time (stable, so S3's order stays within a second)
         entries.sort(key=lambda e: e["LastModified"], reverse=True)
     entries.sort(key=lambda e: not e.get("IsLatest", False))  # the current one first, whatever the clock says
-    return [dict(version_id=e["VersionId"], latest=e.get("IsLatest", False), deleted=e["deleted"]) for e in entries[:limit]]
+    next_page = None
+    if response.get("IsTruncated") and response.get("NextKeyMarker") == key:
+        next_page = (response["NextKeyMarker"], response["NextVersionIdMarker"])
+    return [dict(version_id=e["VersionId"], latest=e.get("IsLatest", False), deleted=e["deleted"])
+            for e in entries], next_page
+
+
+# A holder renews its lease at every step, so one operation is several versions;
+# the versions read for a history stop here whatever ``limit`` asks.
+MAX_VERSIONS_READ = 500
 
 
 def read_lock_and_versions(client, bucket, key, limit):
-    """``(current, versions)``: the current lock document (or None) and up to ``2 * limit`` versions, newest first.
+    """``(current, documents)``: the current lock document (or None) and versions holding ``limit`` operations, newest first.
 
-    Without history, one GetObject. With history, one ListObjectVersions and a
-    GetObject per version; the current lock is the latest version (none when
-    that is a delete marker), so it costs no extra read.
+    Without history, one GetObject. With history, ListObjectVersions (a page
+    per ``2 * limit`` versions) and a GetObject per version, until the
+    versions read hold ``limit`` operations (the newest version of an
+    operation says how it ended) or none are left, at most ``MAX_VERSIONS_READ``.
+    The current lock is the latest version (none when that is a delete
+    marker), so it costs no extra read.
     """
     if limit == 0:
         return get_lock(client, bucket, key)[0], []
-    current, documents = None, []
-    # A run writes the lock twice (take, release), so 2 * limit versions hold limit operations.
-    for version in list_lock_versions(client, bucket, key, 2 * limit):
-        if version["deleted"]:
-            continue
-        document = get_lock_version(client, bucket, key, version["version_id"])
-        if version["latest"]:
-            # An unreadable current lock blocks every run: say so (get_lock fails naming it).
-            current = document or get_lock(client, bucket, key)[0]
-        if document:
-            documents.append(document)
-    return current, documents
+    current, documents, tokens, read, after = None, [], set(), 0, None
+    page_size = min(2 * limit, 1000)
+    while True:
+        versions, after = list_lock_versions(client, bucket, key, page_size, after)
+        for version in versions:
+            if len(tokens) >= limit or read >= MAX_VERSIONS_READ:
+                return current, documents
+            if version["deleted"]:
+                continue
+            document = get_lock_version(client, bucket, key, version["version_id"])
+            read += 1
+            if version["latest"]:
+                # An unreadable current lock blocks every run: say so (get_lock fails naming it).
+                current = document or get_lock(client, bucket, key)[0]
+            if document:
+                documents.append(document)
+                if document.get("token"):
+                    tokens.add(document["token"])
+        if after is None or len(tokens) >= limit:
+            return current, documents

@@ -10,11 +10,14 @@ DOCUMENTATION = r"""
 ---
 module: deployment_lock_info
 version_added: 0.1.0
-short_description: Who holds an application's lock, and its recent history
+short_description: Who holds an application's lock, until when, and its recent history
 description:
   - Reads the lock written by M(bluegreen.aws.deployment_lock) and the versions of
     its object, which record every switch, deploy and rollback with its holder
-    and outcome.
+    and outcome, the operations a takeover aborted (and by whom), and the force
+    unlocks (by whom, why).
+  - A holder renews its lease at every step, which is a version too, so reading
+    O(history) operations may read more versions than that (at most 500).
 author:
   - bluegreen.aws maintainers (@bluegreen-aws)
 options:
@@ -67,14 +70,46 @@ lock:
       release is the first entry of RV(history).
   returned: always
   type: dict
+  contains:
+    holder:
+      description: Who holds the lease.
+      type: str
+      sample: alice@ops-1
+    operation:
+      description: What the holder is doing.
+      type: str
+      sample: switch to green
+    acquired_at:
+      description: Since when the holder has the lease (ISO 8601, UTC).
+      type: str
+      sample: "2026-11-22T22:40:00Z"
+    renewed_at:
+      description: When the holder last renewed it (its C(acquired_at) for a lock written before leases).
+      type: str
+      sample: "2026-11-22T22:40:40Z"
+    expires_at:
+      description: When the lease expires unless renewed.
+      type: str
+      sample: "2026-11-22T22:41:40Z"
+    expired:
+      description: Whether the lease has expired (another run may take it).
+      type: bool
+      sample: false
+    state:
+      description: V(held).
+      type: str
+      sample: held
   sample: {"state": "held", "application": "web", "holder": "alice@ops-1", "operation": "switch to green",
-           "acquired_at": "2026-11-22T22:40:00Z", "expires_at": "2026-11-22T23:10:00Z", "expired": false}
+           "acquired_at": "2026-11-22T22:40:00Z", "renewed_at": "2026-11-22T22:40:40Z",
+           "expires_at": "2026-11-22T22:41:40Z", "ttl": 60, "expired": false}
 history:
   description:
     - Past operations, newest first, one per run that took the lock (its take and release
       versions paired by token).
     - C(released_at) and C(outcome) are V(null) for a run that still holds the lock, or that
-      never released it (interrupted; its lock expired and was taken over).
+      never released it (interrupted; its lease expired and was taken).
+    - A run preempted by a takeover has outcome V(aborted), C(by) the taker and C(released_at)
+      the moment of the takeover; a force unlock, V(force_unlocked) with C(by) and C(reason).
   returned: always
   type: list
   elements: dict
@@ -96,9 +131,19 @@ history:
       type: str
       sample: "2026-11-22T22:41:10Z"
     outcome:
-      description: V(succeeded), V(failed), V(rolled_back), V(aborted), or V(null) when never released.
+      description:
+        - V(succeeded), V(failed), V(rolled_back), V(aborted), V(force_unlocked), or V(null) when
+          never released.
       type: str
       sample: succeeded
+    by:
+      description: Who took the lease over (V(aborted)) or force-unlocked it (V(force_unlocked)); only then.
+      type: str
+      sample: bob@ops-2
+    reason:
+      description: Why it was force-unlocked; only then, when a reason was given.
+      type: str
+      sample: runner lost during switch to green
 """
 
 from datetime import datetime
@@ -134,6 +179,7 @@ def main():
     held = None
     if current and current.get("state") == locks.HELD:
         held = dict(locks.public(current), expired=locks.is_expired(current, datetime.now(timezone.utc)))
+        held.setdefault("renewed_at", current["acquired_at"])
     module.exit_json(changed=False, lock=held, history=locks.history(documents, limit))
 
 

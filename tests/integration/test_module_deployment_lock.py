@@ -113,7 +113,11 @@ def test_take_check_mode_then_take(s3, app, run_module, aws_calls):
     stored = read_lock(s3, app)
     assert stored == result["lock"]
     assert stored["token"] and stored["application"] == app and stored["operation"] == "switch to green"
-    assert locks.parse_iso(stored["expires_at"]) - locks.parse_iso(stored["acquired_at"]) == timedelta(seconds=1800)
+    # A lease: a minute by default, renewed by its holder while it works.
+    # (expires_at is rounded up to the second: never less than the ttl)
+    lasts = locks.parse_iso(stored["expires_at"]) - locks.parse_iso(stored["acquired_at"])
+    assert timedelta(seconds=60) <= lasts <= timedelta(seconds=61)
+    assert stored["renewed_at"] == stored["acquired_at"] and stored["ttl"] == 60
     assert "token" not in result["diff"]["after"]["lock"]
 
 
@@ -378,12 +382,31 @@ def test_info_rejects_a_negative_history(app, run_module, aws_calls):
 
 
 def test_examples_run(s3, run_module):
-    """The EXAMPLES take and release the lock, the release through the registered token."""
-    take_task, release_task = [task["bluegreen.aws.deployment_lock"] for task in yaml.safe_load(deployment_lock.EXAMPLES)]
-    assert take_task["bucket"] == release_task["bucket"] == "web-artifacts-123456789012-us-east-1"
-    ok, web_lock = run_module(deployment_lock.main, dict(take_task, bucket=BUCKET, application="examples"))
-    assert ok and web_lock["lock"]["holder"] == "alice@ops-1 (AWX job 42)", web_lock
-    assert release_task["token"] == "{{ web_lock.lock.token }}"
-    ok, result = run_module(deployment_lock.main, dict(release_task, bucket=BUCKET, application="examples",
-                                                       token=web_lock["lock"]["token"]))
-    assert ok and result["changed"] and read_lock(s3, "examples")["state"] == "released"
+    """The EXAMPLES in order: take, renew, release; a takeover and its release; a force unlock."""
+    tasks = [task["bluegreen.aws.deployment_lock"] for task in yaml.safe_load(deployment_lock.EXAMPLES)]
+    assert len(tasks) == 6 and all(t.get("bucket", BUCKET) == "web-artifacts-123456789012-us-east-1"
+                                   for t in tasks if "bucket" in t)
+    registered = {}
+
+    def run(task):
+        args = dict(task)
+        if "lease" in args:  # "{{ web_lock.lease }}": the lease registered by an earlier task
+            args["lease"] = registered[args["lease"].strip("{} ").split(".")[0]]["lease"]
+        else:
+            args.update(bucket=BUCKET, application="examples")
+        ok, result = run_module(deployment_lock.main, args)
+        assert ok, result
+        return result
+
+    registered["web_lock"] = run(tasks[0])
+    assert registered["web_lock"]["lock"]["holder"] == "alice@ops-1 (AWX job 42)"
+    registered["web_lock"] = run(tasks[1])
+    assert read_lock(s3, "examples")["renewed_at"]
+    assert run(tasks[2])["changed"] and read_lock(s3, "examples")["state"] == "released"
+    registered["rollback_lock"] = run(tasks[3])
+    assert run(tasks[4])["changed"] and read_lock(s3, "examples")["outcome"] == "rolled_back"
+    taken = take(run_module, "examples", holder="bob@ops-2")[1]
+    unlocked = run(tasks[5])
+    assert unlocked["removed"]["holder"] == "bob@ops-2"
+    stored = read_lock(s3, "examples")
+    assert stored["outcome"] == "force_unlocked" and stored["token"] == taken["lock"]["token"]
