@@ -155,7 +155,7 @@ options:
   etag:
     description:
       - Older form of the release, with O(token) and O(taken); prefer O(lease). The RV(etag)
-        returned when the lock was taken: the release writes at once, conditional on it.
+        returned when the lock was taken; the release writes at once, conditional on it.
     type: str
   taken:
     description: Older form of the release, with O(token) and O(etag); prefer O(lease). The RV(lock) returned when the lock was taken.
