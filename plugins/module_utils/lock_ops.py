@@ -83,8 +83,9 @@ def acquire(client, bucket, key, application, holder, operation, ttl, now, token
     A lease held by another run and not expired raises LockHeld, unless
     ``takeover``: then its holder is preempted (recorded in the new document,
     so the history shows its operation ``aborted``). An expired lease is taken
-    over with a warning. Losing the race to a concurrent run raises LockHeld;
-    a takeover that finds the lease renewed under it reads again and retries.
+    over with a warning. Losing the race to a concurrent run raises LockHeld
+    (also to a concurrent takeover: of two aborts one wins); a takeover that
+    finds the lease renewed by its holder in between reads again and retries.
 
     Returns ``dict(changed, lease, lock, etag, previous, taken_over, preempted, warnings)``;
     ``lock`` is the document written (with its token), ``lease`` is None in check mode.
@@ -112,13 +113,18 @@ def acquire(client, bucket, key, application, holder, operation, ttl, now, token
             # finds the first attempt already done: the token tells.
             if winner and winner.get("token") == token and winner.get("state") == locks.HELD:
                 new_etag = winner_etag
-            elif takeover and attempt < ATTEMPTS:
+            elif takeover and attempt < ATTEMPTS and _renewed_by_its_holder(previous, winner):
                 found = (winner, winner_etag)
                 continue
             else:
                 raise LockHeld(locks.lost_race_message(application, winner), winner)
         return dict(result, etag=new_etag, lease=locks.lease_of(document, bucket, key, new_etag))
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _renewed_by_its_holder(previous, winner):
+    """Whether the lock a takeover found changed only because its holder renewed (or released) it since."""
+    return bool(previous and winner and winner.get("token") == previous.get("token"))
 
 
 def _take_warnings(verdict, previous, preempted):

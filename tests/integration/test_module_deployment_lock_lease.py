@@ -15,6 +15,7 @@ has a bucket of its own and each test an application of its own.
 from __future__ import annotations
 
 import json
+import threading
 import time
 import uuid
 from datetime import datetime
@@ -359,3 +360,32 @@ def test_history_reads_past_renewals(s3, app, aws, run_module, aws_calls):
     assert [h["holder"] for h in history] == ["run-2", "run-1"] and {h["outcome"] for h in history} == {"succeeded"}
     assert aws_calls.count("GetObject") == 7, "the versions of two operations: 6 of the newest, 1 of the next"
     assert [h["holder"] for h in info(run_module, app, history=10)["history"]] == ["run-2", "run-1", "run-0"]
+
+
+def test_eight_takeovers_at_once_exactly_one_wins(s3, app, aws):
+    """Eight aborts of the same running canary at once: one preempts it, the seven others fail naming that one."""
+    canary = lock_ops.acquire(aws.client("s3"), BUCKET, key(app), app, "alice@ops-1", "canary", 60, now(), "c")
+    winners, losers = [], {}
+    barrier = threading.Barrier(8)
+
+    def run(number):
+        client = aws.client("s3")
+        barrier.wait()
+        try:
+            lock_ops.acquire(client, BUCKET, key(app), app, "run-%d@ops" % number, "rollback", 60, now(),
+                             uuid.uuid4().hex, takeover=True)
+            winners.append(number)
+        except lock_ops.LockHeld as e:
+            losers[number] = str(e)
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(winners) == 1 and len(losers) == 7, (winners, losers)
+    stored = read_lock(s3, app)
+    assert stored["holder"] == "run-%d@ops" % winners[0] and stored["preempted"]["token"] == canary["lease"]["token"]
+    for message in losers.values():
+        assert message.startswith("%s is locked by run-%d@ops since " % (app, winners[0])), message
+    assert len(versions(s3, app)) == 2, "the canary's take and the one takeover"
