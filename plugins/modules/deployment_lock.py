@@ -237,49 +237,14 @@ lease:
     - The lease this task took or renewed; give it to O(state=renewed), to the release and to
       the modules that write traffic. V(null) when nothing was taken or renewed, and in check
       mode when taking.
+    - Its fields are those of O(lease) - C(bucket), C(key), C(application), C(token), C(etag)
+      (of the lease's last write), C(holder), C(operation), C(ttl), C(acquired_at), C(expires_at).
   returned: always
   type: dict
-  contains:
-    bucket:
-      description: The bucket of the lock.
-      type: str
-      sample: web-artifacts-123456789012-us-east-1
-    key:
-      description: The key of the lock object.
-      type: str
-      sample: locks/web.json
-    application:
-      description: The application.
-      type: str
-      sample: web
-    token:
-      description: The secret of the run that took the lease.
-      type: str
-      sample: 4f9c1c0e6f7a4d0f9d2b1c3e5a7b9d1f
-    etag:
-      description: The ETag of the lease's last write.
-      type: str
-      sample: '"6805f2cfc46c0f04559748bb039d69ae"'
-    holder:
-      description: Who holds the lease.
-      type: str
-      sample: alice@ops-1
-    operation:
-      description: What the holder is doing.
-      type: str
-      sample: switch to green
-    ttl:
-      description: Seconds each renewal pushes the expiry.
-      type: int
-      sample: 60
-    acquired_at:
-      description: When the lease was taken (ISO 8601, UTC).
-      type: str
-      sample: "2026-11-22T22:40:00Z"
-    expires_at:
-      description: When the lease expires unless renewed.
-      type: str
-      sample: "2026-11-22T22:41:00Z"
+  sample: {"bucket": "web-artifacts-123456789012-us-east-1", "key": "locks/web.json", "application": "web",
+           "token": "4f9c1c0e6f7a4d0f9d2b1c3e5a7b9d1f", "etag": '"6805f2cfc46c0f04559748bb039d69ae"',
+           "holder": "alice@ops-1", "operation": "switch to green", "ttl": 60,
+           "acquired_at": "2026-11-22T22:40:00Z", "expires_at": "2026-11-22T22:41:00Z"}
 lock:
   description:
     - The lock after the task (predicted in check mode). When this task took the lease, the
