@@ -143,6 +143,14 @@ def test_acquire_with_what_was_read_is_one_call(s3, app, aws, aws_calls):
     assert second["previous"]["state"] == "released" and not second["taken_over"]
     assert second["lease"]["etag"] == s3.head_object(Bucket=BUCKET, Key=key(app))["ETag"]
 
+    # A takeover of the held lease, given what was read: one call too.
+    found = lock_ops.read(client, BUCKET, key(app))
+    aws_calls.clear()
+    third = lock_ops.acquire(client, BUCKET, key(app), app, "carol@ops-3", "rollback", 60, now(), "t3", found=found,
+                             takeover=True)
+    assert aws_calls.operations() == ["PutObject"]
+    assert third["preempted"]["holder"] == "bob@ops-2" and read_lock(s3, app)["preempted"]["token"] == "t2"
+
 
 def test_acquire_with_a_stale_read_fails_naming_the_winner_without_writing(s3, app, aws, aws_calls):
     client = aws.client("s3")
