@@ -19,7 +19,9 @@ and lists sorted:
 * ``validate_params`` / ``validate_deployment_group`` - clear messages for
   what AWS would reject or what would not do what was meant, before any write.
 
-Revisions: ``s3_revision`` and ``same_revision``.
+Deployments: ``s3_revision``, ``same_revision``, ``last_deployed_id`` (what
+the group's instances last received) and ``target_instances_request`` (the
+green fleet of a DISCOVER_EXISTING blue/green group).
 """
 
 from __future__ import annotations
@@ -105,23 +107,37 @@ def desired_deployment_group(params, service_role_arn=None):
         )
     blue_green = params.get("blue_green")
     if blue_green:
+        ready_wait = blue_green.get("ready_wait_minutes")
+        if ready_wait is None and blue_green.get("ready_action") == "CONTINUE_DEPLOYMENT":
+            # The wait applies only to STOP_DEPLOYMENT: 0, not the wait AWS has now
+            # (merged over it, a STOP_DEPLOYMENT wait would be kept and refused).
+            ready_wait = 0
+        blue_wait = blue_green.get("blue_instances_wait_minutes")
+        if blue_wait is None and blue_green.get("blue_instances_action") == "KEEP_ALIVE":
+            blue_wait = 0  # applies only to TERMINATE, as above
         desired["blueGreenDeploymentConfiguration"] = _drop_none(
             {
                 "greenFleetProvisioningOption": {"action": blue_green.get("green_fleet_provisioning")},
                 "deploymentReadyOption": {
                     "actionOnTimeout": blue_green.get("ready_action"),
-                    "waitTimeInMinutes": blue_green.get("ready_wait_minutes"),
+                    "waitTimeInMinutes": ready_wait,
                 },
                 "terminateBlueInstancesOnDeploymentSuccess": {
                     "action": blue_green.get("blue_instances_action"),
-                    "terminationWaitTimeInMinutes": blue_green.get("blue_instances_wait_minutes"),
+                    "terminationWaitTimeInMinutes": blue_wait,
                 },
             }
         )
     if params.get("target_group_names") is not None:
         desired["loadBalancerInfo"] = {"targetGroupInfoList": _sorted_names(params["target_group_names"])}
     alarms = params.get("alarm_configuration")
-    if alarms:
+    if alarms and alarms.get("alarms") == []:
+        # No alarms: nothing to watch. AWS keeps watching the old ones unless
+        # the configuration is disabled too.
+        desired["alarmConfiguration"] = _drop_none(
+            {"enabled": False, "ignorePollAlarmFailure": alarms.get("ignore_poll_alarm_failure"), "alarms": []}
+        )
+    elif alarms:
         desired["alarmConfiguration"] = _drop_none(
             {
                 "enabled": alarms.get("enabled"),
@@ -166,9 +182,15 @@ def normalize_deployment_group(info):
         "deploymentType": deployment_type,
         "deploymentOption": style.get("deploymentOption") or "WITHOUT_TRAFFIC_CONTROL",
     }
-    normalized["blueGreenDeploymentConfiguration"] = _drop_none(
-        copy.deepcopy(info.get("blueGreenDeploymentConfiguration") or {})
-    )
+    blue_green = _drop_none(copy.deepcopy(info.get("blueGreenDeploymentConfiguration") or {}))
+    # A wait that does not apply to the action is 0 (AWS may leave it out).
+    ready = blue_green.get("deploymentReadyOption")
+    if ready and ready.get("actionOnTimeout") == "CONTINUE_DEPLOYMENT":
+        ready.setdefault("waitTimeInMinutes", 0)
+    blue = blue_green.get("terminateBlueInstancesOnDeploymentSuccess")
+    if blue and blue.get("action") == "KEEP_ALIVE":
+        blue.setdefault("terminationWaitTimeInMinutes", 0)
+    normalized["blueGreenDeploymentConfiguration"] = blue_green
     lb = info.get("loadBalancerInfo") or {}
     load_balancer = {"targetGroupInfoList": _sorted_names(g["name"] for g in lb.get("targetGroupInfoList") or [])}
     # Not managed by the module, but kept so that an update does not drop them.
@@ -258,9 +280,11 @@ def plan_deployment_group(current, desired, deployment_group_name):
     """Compare; returns ``(after, changes, notes)``.
 
     ``current`` is canonical (``normalize_deployment_group``), ``desired`` from
-    ``desired_deployment_group``. ``changes`` holds exactly the
-    UpdateDeploymentGroup parameters that differ (empty when in sync), each
-    top-level structure complete so AWS does not reset the parts not asked for.
+    ``desired_deployment_group``. ``changes`` holds the UpdateDeploymentGroup
+    parameters that differ (empty when in sync), each top-level structure
+    complete so AWS does not reset the parts not asked for, plus what AWS
+    requires alongside them: a changed COPY_AUTO_SCALING_GROUP
+    ``blueGreenDeploymentConfiguration`` always goes with ``autoScalingGroups``.
     ``notes`` explains differences deliberately left alone.
     """
     after = merge_deployment_group(current, desired)
@@ -279,6 +303,12 @@ def plan_deployment_group(current, desired, deployment_group_name):
             f"deployment to replace {desired['autoScalingGroups'][0]}; it is kept"
         )
     changes = {key: copy.deepcopy(after[key]) for key in COMPARED_KEYS if key in after and after[key] != current.get(key)}
+    if "blueGreenDeploymentConfiguration" in changes and _is_copy(after):
+        # AWS refuses a COPY_AUTO_SCALING_GROUP configuration sent without the
+        # group to copy ("Exactly one AutoScaling group must be specified when
+        # selecting the COPY_AUTO_SCALING_GROUP green fleet provisioning
+        # option"), even when autoScalingGroups itself does not change.
+        changes["autoScalingGroups"] = list(after["autoScalingGroups"])
     return after, changes, notes
 
 
@@ -403,3 +433,76 @@ def same_revision(deployed, wanted):
     if not pins:
         return False
     return all((have.get(k) or "").strip('"') == want[k].strip('"') for k in pins)
+
+
+def last_deployed_id(group_info):
+    """The deployment whose revision the group's instances run, as far as AWS says; or None.
+
+    That is the last successful deployment, but only when it is also the last
+    attempted one: a later deployment that failed or was stopped (without a
+    rollback that then succeeded) may have left some instances on its
+    revision and others on none, so the last success proves nothing.
+    """
+    last_ok = ((group_info or {}).get("lastSuccessfulDeployment") or {}).get("deploymentId")
+    last_try = ((group_info or {}).get("lastAttemptedDeployment") or {}).get("deploymentId")
+    if not last_ok:
+        return None
+    if last_try and last_try != last_ok:
+        return None
+    return last_ok
+
+
+def discovers_existing_instances(group_info):
+    """True for a blue/green EC2 group whose green fleet is not copied by CodeDeploy (DISCOVER_EXISTING)."""
+    info = group_info or {}
+    if (info.get("computePlatform") or "Server") != "Server":
+        return False
+    if ((info.get("deploymentStyle") or {}).get("deploymentType") or "IN_PLACE") != "BLUE_GREEN":
+        return False
+    green = ((info.get("blueGreenDeploymentConfiguration") or {}).get("greenFleetProvisioningOption") or {})
+    # AWS's default green fleet provisioning is DISCOVER_EXISTING.
+    return (green.get("action") or "DISCOVER_EXISTING") == "DISCOVER_EXISTING"
+
+
+def target_instances_request(group_info, target_instances, group_label):
+    """CreateDeployment ``targetInstances`` for the group, or None; raises CodeDeployValidationError.
+
+    A DISCOVER_EXISTING blue/green group has no green fleet until the
+    deployment names one: ``target_instances`` (Auto Scaling groups and/or
+    EC2 tag filters) is required there, and refused anywhere else (CodeDeploy
+    uses it only for the replacement fleet of such a deployment).
+    """
+    wanted = target_instances or {}
+    groups = sorted(set(wanted.get("auto_scaling_groups") or []))
+    filters = [
+        {"Key": f.get("key"), "Value": f.get("value"), "Type": f.get("type") or "KEY_AND_VALUE"}
+        for f in wanted.get("tag_filters") or []
+    ]
+    discover = discovers_existing_instances(group_info)
+    if not discover:
+        if groups or filters:
+            raise CodeDeployValidationError(
+                f"target_instances applies only to blue/green deployment groups with green_fleet_provisioning "
+                f"DISCOVER_EXISTING; {group_label} is not one (no deployment was created)"
+            )
+        return None
+    if not (groups or filters):
+        raise CodeDeployValidationError(
+            f"Deployment group {group_label} is blue/green with green_fleet_provisioning DISCOVER_EXISTING: "
+            "CodeDeploy deploys to instances that already exist, so say which ones form the green fleet with "
+            "target_instances.auto_scaling_groups or target_instances.tag_filters (no deployment was created)"
+        )
+    needs = {"KEY_ONLY": ("Key",), "VALUE_ONLY": ("Value",), "KEY_AND_VALUE": ("Key", "Value")}
+    for f in filters:
+        if not all(f[field] for field in needs[f["Type"]]):
+            raise CodeDeployValidationError(
+                f"target_instances.tag_filters: type {f['Type']} needs "
+                + " and ".join(field.lower() for field in needs[f["Type"]])
+                + f", got key={f['Key']!r} value={f['Value']!r}"
+            )
+    request = {}
+    if groups:
+        request["autoScalingGroups"] = groups
+    if filters:
+        request["tagFilters"] = [{k: v for k, v in f.items() if v is not None} for f in filters]
+    return request

@@ -37,9 +37,11 @@ options:
     description:
       - Where the application's revisions are deployed; V(Server) for EC2 and
         on-premises instances.
-      - Only used when the application is created.
+      - When the application is created, V(Server) if not set.
+      - For an existing application, compared only when set - an application
+        of another platform is refused with both platforms named; when not
+        set, any platform is accepted (tags are still managed).
     type: str
-    default: Server
     choices: ["Server", "Lambda", "ECS"]
 extends_documentation_fragment:
   - amazon.aws.common.modules
@@ -143,6 +145,9 @@ from ansible_collections.bluegreen.aws.plugins.module_utils.codedeploy import un
 from ansible_collections.bluegreen.aws.plugins.module_utils.modules import AnsibleBlueGreenAWSModule
 
 
+DEFAULT_COMPUTE_PLATFORM = "Server"
+
+
 class ApplicationError(Exception):
     pass
 
@@ -177,16 +182,19 @@ def ensure_present(client, arn, current, params, check_mode):
     name = params["name"]
     if current is None:
         tags = params["tags"] or {}
+        platform = params["compute_platform"] or DEFAULT_COMPUTE_PLATFORM
         if check_mode:
-            predicted = dict(applicationId=None, applicationName=name, computePlatform=params["compute_platform"])
+            predicted = dict(applicationId=None, applicationName=name, computePlatform=platform)
             return True, {}, describe(predicted, tags)
-        create_application(client, name, params["compute_platform"], tags)
+        create_application(client, name, platform, tags)
         return True, {}, describe(get_application(client, name), list_tags(client, arn))
 
-    if current.get("computePlatform") != params["compute_platform"]:
+    wanted = params["compute_platform"]
+    if wanted and current.get("computePlatform") != wanted:
         raise ApplicationError(
             f"Application {name} has compute platform {current.get('computePlatform')}, not "
-            f"{params['compute_platform']}; the compute platform cannot be changed (delete and re-create the application)"
+            f"{wanted}; the compute platform cannot be changed (delete and re-create the application, "
+            "or leave compute_platform unset to manage only its tags)"
         )
     current_tags = list_tags(client, arn)
     changed, tags_after = ensure_tags(client, arn, current_tags, params["tags"], params["purge_tags"], check_mode)
@@ -208,7 +216,7 @@ def main():
     argument_spec = dict(
         name=dict(type="str", required=True, aliases=["application_name"]),
         state=dict(type="str", default="present", choices=["present", "absent"]),
-        compute_platform=dict(type="str", default="Server", choices=["Server", "Lambda", "ECS"]),
+        compute_platform=dict(type="str", choices=["Server", "Lambda", "ECS"]),
         tags=dict(type="dict", aliases=["resource_tags"]),
         purge_tags=dict(type="bool", default=True),
     )

@@ -20,13 +20,18 @@ description:
     the checked object is deployed.
   - Idempotent - when the group's active deployment, or its last successful
     one, already deploys that exact object, no new deployment is created
-    (unless O(force=true)); the module waits for it instead.
+    (unless O(force=true)); the module waits for it instead. The last
+    successful deployment counts only when it is also the group's last
+    attempted one - after a later failed or stopped attempt the object is
+    deployed again.
   - O(state=continued) reroutes traffic for a blue/green deployment that
     waits in status C(Ready) (ready option C(STOP_DEPLOYMENT)), or with
     O(wait_type=TERMINATION_WAIT) ends the wait before the blue instances are
     terminated.
   - O(state=stopped) stops a running deployment, rolling back the updated
-    instances when O(auto_rollback=true).
+    instances when O(auto_rollback=true). CodeDeploy may name the rollback
+    deployment a little after the stop; with O(wait=true) the module reads
+    the stopped deployment again for up to 60 seconds until it does.
   - With O(wait=true) the module polls the deployment every O(poll_interval)
     seconds for at most O(wait_timeout) seconds, logs each change of status
     and instance counts, and returns them as RV(progress). A deployment that
@@ -91,6 +96,36 @@ options:
           - Expected ETag of the object; the module fails when the object has another one.
           - Defaults to the ETag of the object found in S3.
         type: str
+  target_instances:
+    description:
+      - The green (replacement) fleet of a blue/green deployment group with
+        C(green_fleet_provisioning=DISCOVER_EXISTING), whose instances
+        already exist - required for such a group, refused for any other
+        (CodeDeploy copies or updates the fleet itself there).
+      - At least one of O(target_instances.auto_scaling_groups) and
+        O(target_instances.tag_filters).
+    type: dict
+    suboptions:
+      auto_scaling_groups:
+        description: Names of the Auto Scaling groups whose instances form the green fleet.
+        type: list
+        elements: str
+      tag_filters:
+        description: EC2 tag filters that select the green instances.
+        type: list
+        elements: dict
+        suboptions:
+          key:
+            description: Tag key.
+            type: str
+          value:
+            description: Tag value.
+            type: str
+          type:
+            description: How the tag matches.
+            type: str
+            default: KEY_AND_VALUE
+            choices: ["KEY_ONLY", "VALUE_ONLY", "KEY_AND_VALUE"]
   description:
     description:
       - Description of the deployment (for example the version and the change).
@@ -287,7 +322,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.transformation import c
 from ansible_collections.bluegreen.aws.plugins.module_utils.codedeploy import ACTIVE_STATUSES
 from ansible_collections.bluegreen.aws.plugins.module_utils.codedeploy import TERMINAL_STATUSES
 from ansible_collections.bluegreen.aws.plugins.module_utils.codedeploy import AnsibleBlueGreenCodeDeployError
-from ansible_collections.bluegreen.aws.plugins.module_utils.codedeploy import batch_get_deployments
+from ansible_collections.bluegreen.aws.plugins.module_utils.codedeploy import describe_deployments
 from ansible_collections.bluegreen.aws.plugins.module_utils.codedeploy import continue_deployment
 from ansible_collections.bluegreen.aws.plugins.module_utils.codedeploy import create_deployment
 from ansible_collections.bluegreen.aws.plugins.module_utils.codedeploy import get_application
@@ -297,12 +332,22 @@ from ansible_collections.bluegreen.aws.plugins.module_utils.codedeploy import he
 from ansible_collections.bluegreen.aws.plugins.module_utils.codedeploy import instance_failures
 from ansible_collections.bluegreen.aws.plugins.module_utils.codedeploy import is_settled
 from ansible_collections.bluegreen.aws.plugins.module_utils.codedeploy import list_deployments
+from ansible_collections.bluegreen.aws.plugins.module_utils.codedeploy import newest_first
 from ansible_collections.bluegreen.aws.plugins.module_utils.codedeploy import s3_url
 from ansible_collections.bluegreen.aws.plugins.module_utils.codedeploy import stop_deployment
 from ansible_collections.bluegreen.aws.plugins.module_utils.codedeploy import wait_for_deployment
+from ansible_collections.bluegreen.aws.plugins.module_utils.codedeploy import wait_for_rollback_id
+from ansible_collections.bluegreen.aws.plugins.module_utils.codedeploy_compare import CodeDeployValidationError
+from ansible_collections.bluegreen.aws.plugins.module_utils.codedeploy_compare import last_deployed_id
 from ansible_collections.bluegreen.aws.plugins.module_utils.codedeploy_compare import s3_revision
 from ansible_collections.bluegreen.aws.plugins.module_utils.codedeploy_compare import same_revision
+from ansible_collections.bluegreen.aws.plugins.module_utils.codedeploy_compare import target_instances_request
 from ansible_collections.bluegreen.aws.plugins.module_utils.modules import AnsibleBlueGreenAWSModule
+
+
+# After a stop with rollback: how long (s) to look for the rollback deployment's ID, and how often.
+ROLLBACK_ID_WAIT = 60
+ROLLBACK_ID_POLL = 5
 
 
 class DeploymentError(Exception):
@@ -357,8 +402,7 @@ class Deployer:
 
     def active_deployments(self):
         ids = list_deployments(self.client, self.app, self.group_name, ACTIVE_STATUSES)
-        deployments = batch_get_deployments(self.client, ids[:25])
-        return sorted(deployments, key=lambda d: str(d.get("createTime") or ""), reverse=True)
+        return newest_first(describe_deployments(self.client, ids))
 
     def resolve(self):
         """The deployment named by deployment_id, or the group's active one (None when it has none)."""
@@ -440,24 +484,50 @@ class Deployer:
                 self.module.warn(f"Could not read the failed instances: {e.message}")
             raise DeploymentError(failure_message(deployment, failures), deployment=deployment, instance_failures=failures)
 
+    def await_rollback_id(self, deployment):
+        """Read a stopped deployment again until CodeDeploy names its rollback (bounded).
+
+        StopDeployment with autoRollbackEnabled starts the rollback
+        deployment on its own schedule: ``rollbackInfo.rollbackDeploymentId``
+        may be missing from the first ``Stopped`` description. Returns
+        ``(deployment, rollback_id)``; warns when none appeared in time.
+        """
+        remaining = self.params["wait_timeout"] - self.waited
+        timeout = max(min(ROLLBACK_ID_WAIT, remaining), 0)
+        latest, elapsed = wait_for_rollback_id(
+            self.client, deployment["deploymentId"], timeout, min(self.params["poll_interval"], ROLLBACK_ID_POLL)
+        )
+        self.waited += elapsed
+        deployment = latest or deployment
+        rollback_id = rollback_id_of(deployment)
+        if not rollback_id:
+            message = (deployment.get("rollbackInfo") or {}).get("rollbackMessage")
+            self.module.warn(
+                f"Deployment {deployment['deploymentId']} stopped with auto_rollback, but CodeDeploy named no "
+                f"rollback deployment within {round(elapsed)}s"
+                + (f" ({message})" if message else " (the group may have no earlier successful revision)")
+                + "; check the deployment group's last deployments"
+            )
+        return deployment, rollback_id
+
     # --- states --------------------------------------------------------------
 
     def present(self, s3_client):
         group = self.group()
+        try:
+            target_instances = target_instances_request(
+                group, self.params["target_instances"], f"{self.app}/{self.group_name}"
+            )
+        except CodeDeployValidationError as e:
+            raise DeploymentError(str(e)) from e
         revision = self.pinned_revision(s3_client)
         existing = None
         if not self.params["force"]:
             active = self.active_deployments()
             existing = next((d for d in active if same_revision(d.get("revision"), revision)), None)
             if existing is None and active:
-                other = active[0]
-                raise DeploymentError(
-                    f"Deployment group {self.app}/{self.group_name} already has an active deployment "
-                    f"{other['deploymentId']} ({other.get('status')}, {revision_text(other.get('revision'))}); "
-                    "wait for it to finish or stop it (state=stopped) before deploying "
-                    f"{revision_text(revision)}"
-                )
-            last_id = (group.get("lastSuccessfulDeployment") or {}).get("deploymentId")
+                raise DeploymentError(busy_message(self.app, self.group_name, active[0], revision))
+            last_id = last_deployed_id(group)
             if existing is None and last_id:
                 last = get_deployment(self.client, last_id)
                 if last and same_revision(last.get("revision"), revision):
@@ -473,6 +543,8 @@ class Deployer:
             )
             return True, None, predicted
         request = dict(revision=revision)
+        if target_instances:
+            request["targetInstances"] = target_instances
         for option, field in (
             ("description", "description"),
             ("file_exists_behavior", "fileExistsBehavior"),
@@ -530,7 +602,9 @@ class Deployer:
         self.module.log(f"stopping deployment {deployment['deploymentId']}: {stop['status']} {stop['status_message']}")
         deployment = self.follow(deployment["deploymentId"], is_finished)
         extra = dict(stop_status=stop)
-        rollback_id = (deployment.get("rollbackInfo") or {}).get("rollbackDeploymentId")
+        rollback_id = rollback_id_of(deployment)
+        if not rollback_id and self.params["auto_rollback"] and self.params["wait"] and deployment.get("status") == "Stopped":
+            deployment, rollback_id = self.await_rollback_id(deployment)
         if rollback_id:
             rollback = self.follow(rollback_id, is_finished) or {"deploymentId": rollback_id}
             extra["rollback_deployment"] = camel_dict_to_snake_dict(rollback)
@@ -542,6 +616,25 @@ class Deployer:
                     **extra,
                 )
         return True, before, deployment, extra
+
+
+def rollback_id_of(deployment):
+    return ((deployment or {}).get("rollbackInfo") or {}).get("rollbackDeploymentId")
+
+
+def busy_message(app, group_name, other, revision):
+    """Why a deployment of ``revision`` cannot start while ``other`` is active, and what to do."""
+    head = (
+        f"Deployment group {app}/{group_name} already has an active deployment {other['deploymentId']} "
+        f"({other.get('status')}, {revision_text(other.get('revision'))})"
+    )
+    if in_termination_wait(other):
+        return (
+            f"{head}, which has already rerouted traffic and only waits before terminating the original "
+            "instances; end that wait with state=continued and wait_type=TERMINATION_WAIT (or let it run out) "
+            f"before deploying {revision_text(revision)} (state=stopped would roll it back)"
+        )
+    return f"{head}; wait for it to finish or stop it (state=stopped) before deploying {revision_text(revision)}"
 
 
 def error_text(deployment):
@@ -589,6 +682,21 @@ def main():
                 bundle_type=dict(type="str", default="zip", choices=["zip", "tar", "tgz", "YAML", "JSON"]),
                 version=dict(type="str"),
                 etag=dict(type="str"),
+            ),
+        ),
+        target_instances=dict(
+            type="dict",
+            options=dict(
+                auto_scaling_groups=dict(type="list", elements="str"),
+                tag_filters=dict(
+                    type="list",
+                    elements="dict",
+                    options=dict(
+                        key=dict(type="str", no_log=False),
+                        value=dict(type="str"),
+                        type=dict(type="str", default="KEY_AND_VALUE", choices=["KEY_ONLY", "VALUE_ONLY", "KEY_AND_VALUE"]),
+                    ),
+                ),
             ),
         ),
         description=dict(type="str"),

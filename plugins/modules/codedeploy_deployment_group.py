@@ -21,6 +21,8 @@ description:
     for; only the fields that differ are sent to C(UpdateDeploymentGroup), and
     nothing is written when the group already matches. Options that are not
     set keep their current value.
+  - A changed C(blueGreenDeploymentConfiguration) of a C(COPY_AUTO_SCALING_GROUP)
+    group is always sent with C(autoScalingGroups), which AWS requires.
   - Everything is validated before any write - the application must exist,
     C(WITH_TRAFFIC_CONTROL) (the default for C(BLUE_GREEN)) needs
     O(target_group_names), and C(COPY_AUTO_SCALING_GROUP) needs exactly one
@@ -47,9 +49,13 @@ options:
     choices: ["present", "absent"]
   service_role:
     description:
-      - Name or ARN of the IAM role CodeDeploy acts as (it needs the
-        C(AWSCodeDeployRole) managed policy, and for C(COPY_AUTO_SCALING_GROUP)
+      - Name, C(path/name) or ARN of the IAM role CodeDeploy acts as (it needs
+        the C(AWSCodeDeployRole) managed policy, and for C(COPY_AUTO_SCALING_GROUP)
         permission to pass the instance profile and launch template).
+      - A bare name is looked up with C(iam:GetRole), so a role with an IAM
+        path (for example C(/service-role/)) gets its real ARN; without that
+        permission the path C(/) is assumed, with a warning. C(path/name)
+        (for example V(service-role/web-codedeploy)) and ARNs need no lookup.
       - Required when the group is created.
     type: str
   deployment_config_name:
@@ -105,7 +111,7 @@ options:
       ready_action:
         description:
           - When the green fleet is ready - V(CONTINUE_DEPLOYMENT) reroutes
-            traffic at once; V(STOP_DEPLOYMENT) waits for a person (or
+            traffic at once (its ready wait is set to 0); V(STOP_DEPLOYMENT) waits for a person (or
             M(bluegreen.aws.codedeploy_deployment) with O(bluegreen.aws.codedeploy_deployment#module:state=continued))
             and stops the deployment after O(blue_green.ready_wait_minutes).
         type: str
@@ -118,7 +124,7 @@ options:
       blue_instances_action:
         description:
           - What happens to the original (blue) instances after a successful
-            deployment - V(TERMINATE) or V(KEEP_ALIVE).
+            deployment - V(TERMINATE) or V(KEEP_ALIVE) (its termination wait is set to 0).
         type: str
         choices: ["TERMINATE", "KEEP_ALIVE"]
       blue_instances_wait_minutes:
@@ -142,7 +148,10 @@ options:
         type: bool
         default: true
       alarms:
-        description: Names of the CloudWatch alarms (at most 10).
+        description:
+          - Names of the CloudWatch alarms (at most 10).
+          - V([]) removes the alarms and disables the configuration
+            (C({enabled: false, alarms: []})), whatever O(alarm_configuration.enabled) says.
         type: list
         elements: str
       ignore_poll_alarm_failure:
@@ -356,7 +365,7 @@ from ansible_collections.bluegreen.aws.plugins.module_utils.codedeploy import de
 from ansible_collections.bluegreen.aws.plugins.module_utils.codedeploy import get_application
 from ansible_collections.bluegreen.aws.plugins.module_utils.codedeploy import get_deployment_group
 from ansible_collections.bluegreen.aws.plugins.module_utils.codedeploy import list_tags
-from ansible_collections.bluegreen.aws.plugins.module_utils.codedeploy import role_arn
+from ansible_collections.bluegreen.aws.plugins.module_utils.codedeploy import resolve_role_arn
 from ansible_collections.bluegreen.aws.plugins.module_utils.codedeploy import tag_resource
 from ansible_collections.bluegreen.aws.plugins.module_utils.codedeploy import untag_resource
 from ansible_collections.bluegreen.aws.plugins.module_utils.codedeploy import update_deployment_group
@@ -564,7 +573,11 @@ def main():
         if params["state"] == "absent":
             changed, group, diff, fields, warnings = ensure_absent(client, module, arn, current_info)
         else:
-            service_role_arn = role_arn(partition, account_id, params["service_role"]) if params["service_role"] else None
+            service_role_arn = None
+            if params["service_role"]:
+                service_role_arn = resolve_role_arn(
+                    module.client("iam"), partition, account_id, params["service_role"], module.warn
+                )
             changed, group, diff, fields, warnings = ensure_present(client, module, arn, current_info, service_role_arn)
     except AnsibleBlueGreenCodeDeployError as e:
         module.fail_json_aws_error(e)

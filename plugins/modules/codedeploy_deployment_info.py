@@ -14,6 +14,10 @@ short_description: Describe AWS CodeDeploy deployments
 description:
   - Returns one deployment by ID, or the deployments of a deployment group,
     newest first, optionally only those in some states.
+  - C(ListDeployments) documents no order, so every deployment it lists is
+    described (C(BatchGetDeployments), 25 per call) and sorted by its
+    creation time; narrow the list with O(statuses) for a group with a long
+    history.
   - Makes no changes.
 author:
   - bluegreen.aws maintainers (@bluegreen-aws)
@@ -99,9 +103,10 @@ deployments:
 from ansible_collections.amazon.aws.plugins.module_utils.transformation import camel_dict_to_snake_dict
 
 from ansible_collections.bluegreen.aws.plugins.module_utils.codedeploy import AnsibleBlueGreenCodeDeployError
-from ansible_collections.bluegreen.aws.plugins.module_utils.codedeploy import batch_get_deployments
+from ansible_collections.bluegreen.aws.plugins.module_utils.codedeploy import describe_deployments
 from ansible_collections.bluegreen.aws.plugins.module_utils.codedeploy import get_deployment
 from ansible_collections.bluegreen.aws.plugins.module_utils.codedeploy import list_deployments
+from ansible_collections.bluegreen.aws.plugins.module_utils.codedeploy import newest_first
 from ansible_collections.bluegreen.aws.plugins.module_utils.modules import AnsibleBlueGreenAWSModule
 
 
@@ -110,9 +115,9 @@ def describe_deployments(client, params):
         deployment = get_deployment(client, params["deployment_id"])
         return [deployment] if deployment else []
     ids = list_deployments(client, params["application_name"], params["deployment_group_name"], params["statuses"])
-    deployments = batch_get_deployments(client, ids[:25])
-    deployments.sort(key=lambda d: str(d.get("createTime") or ""), reverse=True)
-    return deployments[: params["max_results"]]
+    # ListDeployments documents no order: every deployment listed is described
+    # (25 per BatchGetDeployments call) and sorted by its createTime.
+    return newest_first(describe_deployments(client, ids))[: params["max_results"]]
 
 
 def main():

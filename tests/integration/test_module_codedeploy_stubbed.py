@@ -52,12 +52,13 @@ class Stubs:
 
         self.clients = {
             name: boto3.client(name, region_name=REGION, aws_access_key_id="x", aws_secret_access_key="x")
-            for name in ("codedeploy", "s3", "sts")
+            for name in ("codedeploy", "s3", "sts", "iam")
         }
         self.stubbers = {name: Stubber(client) for name, client in self.clients.items()}
         self.cd = self.stubbers["codedeploy"]
         self.s3 = self.stubbers["s3"]
         self.sts = self.stubbers["sts"]
+        self.iam = self.stubbers["iam"]
         self.sleeps = []
         self.now = 0.0
 
@@ -86,6 +87,15 @@ class Stubs:
     def caller_identity(self):
         self.sts.add_response(
             "get_caller_identity", {"Account": ACCOUNT, "Arn": f"arn:aws:iam::{ACCOUNT}:user/ci", "UserId": "AIDA"}
+        )
+
+    def role(self, name="web-codedeploy", arn=ROLE_ARN):
+        """GetRole of the service role given by name (its ARN carries the IAM path)."""
+        path = "/" + arn.split(":role/", 1)[1].rsplit("/", 1)[0] + "/" if arn.count("/") > 1 else "/"
+        self.iam.add_response(
+            "get_role",
+            {"Role": {"Path": path, "RoleName": name, "RoleId": "AROAEXAMPLE0000000001", "Arn": arn, "CreateDate": NOW}},
+            {"RoleName": name},
         )
 
 
@@ -206,7 +216,7 @@ GROUP_ARGS = dict(
 )
 
 
-def expect_group_reads(stubs, group):
+def expect_group_reads(stubs, group, role=True):
     stubs.cd.add_response(
         "get_application",
         {"application": {"applicationName": "web", "computePlatform": "Server"}},
@@ -216,11 +226,22 @@ def expect_group_reads(stubs, group):
         "get_deployment_group", {"deploymentGroupInfo": group}, {"applicationName": "web", "deploymentGroupName": "web-bg"}
     )
     stubs.caller_identity()
+    if role:
+        stubs.role()
     stubs.cd.add_response("list_tags_for_resource", {"Tags": [{"Key": "Application", "Value": "web"}]}, {"ResourceArn": GROUP_ARN})
 
 
 def test_group_update_sends_only_what_differs(stubs, run, aws_calls):
-    """UpdateDeploymentGroup gets exactly the changed fields, each whole. Stubbed: HTTP 500 in the emulator."""
+    """UpdateDeploymentGroup gets the changed fields, each whole, and what AWS requires with them.
+
+    The group copies its Auto Scaling group (COPY_AUTO_SCALING_GROUP), so the
+    changed blueGreenDeploymentConfiguration goes with autoScalingGroups
+    although that did not change: AWS refuses it alone with
+    InvalidBlueGreenDeploymentConfigurationException ("Exactly one
+    AutoScaling group must be specified when selecting the
+    COPY_AUTO_SCALING_GROUP green fleet provisioning option"). Stubbed:
+    UpdateDeploymentGroup is HTTP 500 in the emulator.
+    """
     expect_group_reads(stubs, AWS_GROUP)
     updated = copy.deepcopy(AWS_GROUP)
     updated["deploymentConfigName"] = "CodeDeployDefault.HalfAtATime"
@@ -233,6 +254,7 @@ def test_group_update_sends_only_what_differs(stubs, run, aws_calls):
             "applicationName": "web",
             "currentDeploymentGroupName": "web-bg",
             "deploymentConfigName": "CodeDeployDefault.HalfAtATime",
+            "autoScalingGroups": ["web-blue"],
             "blueGreenDeploymentConfiguration": updated["blueGreenDeploymentConfiguration"],
             "alarmConfiguration": {
                 "enabled": True,
@@ -257,7 +279,12 @@ def test_group_update_sends_only_what_differs(stubs, run, aws_calls):
     assert ok, result
     stubs.done()
     assert result["changed"] is True
-    assert result["changed_fields"] == ["alarmConfiguration", "blueGreenDeploymentConfiguration", "deploymentConfigName"]
+    assert result["changed_fields"] == [
+        "alarmConfiguration",
+        "autoScalingGroups",
+        "blueGreenDeploymentConfiguration",
+        "deploymentConfigName",
+    ]
     assert writes(aws_calls) == ["UpdateDeploymentGroup"]
     assert result["deployment_group"]["deployment_config_name"] == "CodeDeployDefault.HalfAtATime"
     assert result["diff"]["before"]["deployment_config_name"] == "CodeDeployDefault.OneAtATime"
@@ -299,7 +326,7 @@ def test_group_keeps_the_copy_made_by_codedeploy(stubs, run, aws_calls):
 
 def test_group_delete(stubs, run, aws_calls):
     """state=absent deletes and warns about hooks left behind. Stubbed: HTTP 500 in the emulator."""
-    expect_group_reads(stubs, AWS_GROUP)
+    expect_group_reads(stubs, AWS_GROUP, role=False)
     stubs.cd.add_response(
         "delete_deployment_group",
         {"hooksNotCleanedUp": [{"name": "web-blue", "hook": "h"}]},
@@ -319,6 +346,11 @@ def test_group_delete(stubs, run, aws_calls):
 REVISION = {
     "revisionType": "S3",
     "s3Location": {"bucket": BUCKET, "key": KEY, "bundleType": "zip", "version": "v1", "eTag": ETAG},
+}
+PREVIOUS_REVISION = {
+    "revisionType": "S3",
+    "s3Location": {"bucket": BUCKET, "key": "web/1.4.0/web.zip", "bundleType": "zip", "version": "v0",
+                   "eTag": "0cc175b9c0f1b6a831c399e269772661"},
 }
 
 
@@ -578,13 +610,20 @@ def test_stop_with_rollback(stubs, run, aws_calls):
         {"deploymentId": "d-A1B2C3D4E", "autoRollbackEnabled": True},
     )
     rollback_info = {"rollbackDeploymentId": "d-ROLLBACK1", "rollbackMessage": "Rolled back by d-ROLLBACK1"}
+    stopped = dict(overview={"Succeeded": 1, "Skipped": 1},
+                   errorInformation={"code": "MANUAL_STOP", "message": "The deployment was stopped by a user"})
+    # The rollback redeploys the last good revision (not the stopped one), and
+    # CodeDeploy names it a little after the deployment reads Stopped.
+    rollback = dict(revision=PREVIOUS_REVISION, creator="codeDeployRollback",
+                    rollbackInfo={"rollbackTriggeringDeploymentId": "d-A1B2C3D4E"})
     expect_polls(
         stubs,
         deployment("InProgress", overview={"InProgress": 1, "Succeeded": 1}),
-        deployment("Stopped", overview={"Succeeded": 1, "Skipped": 1}, rollbackInfo=rollback_info,
-                   errorInformation={"code": "MANUAL_STOP", "message": "The deployment was stopped by a user"}),
-        deployment("InProgress", "d-ROLLBACK1", overview={"InProgress": 1}, creator="codeDeployRollback"),
-        deployment("Succeeded", "d-ROLLBACK1", overview={"Succeeded": 2}, creator="codeDeployRollback"),
+        deployment("Stopped", **stopped),
+        deployment("Stopped", **stopped),
+        deployment("Stopped", rollbackInfo=rollback_info, **stopped),
+        deployment("InProgress", "d-ROLLBACK1", overview={"InProgress": 1}, **rollback),
+        deployment("Succeeded", "d-ROLLBACK1", overview={"Succeeded": 2}, **rollback),
     )
     ok, result = run(
         codedeploy_deployment.main,
@@ -597,6 +636,8 @@ def test_stop_with_rollback(stubs, run, aws_calls):
     assert result["deployment"]["status"] == "Stopped"
     assert result["deployment"]["rollback_info"]["rollback_deployment_id"] == "d-ROLLBACK1"
     assert result["rollback_deployment"]["status"] == "Succeeded"
+    assert result["rollback_deployment"]["revision"]["s3_location"]["key"] == "web/1.4.0/web.zip"
+    assert result["rollback_deployment"]["rollback_info"]["rollback_triggering_deployment_id"] == "d-A1B2C3D4E"
     assert result["stop_status"]["status"] == "Pending"
     assert [(p["deployment_id"], p["status"]) for p in result["progress"]] == [
         ("d-A1B2C3D4E", "InProgress"),
@@ -604,6 +645,34 @@ def test_stop_with_rollback(stubs, run, aws_calls):
         ("d-ROLLBACK1", "InProgress"),
         ("d-ROLLBACK1", "Succeeded"),
     ]
+    assert stubs.sleeps == [5, 5, 5, 5]  # to Stopped, twice for the rollback ID, to the rollback's end
+
+
+def test_stop_with_rollback_that_never_appears_is_bounded(stubs, run, aws_calls):
+    """No rollbackDeploymentId within the bounded look (60 s): the task ends with a warning, not a hang.
+
+    Stubbed: the emulator answers StopDeployment with HTTP 500 and never rolls back.
+    """
+    expect_deployment_reads(stubs)
+    expect_polls(stubs, deployment("InProgress", overview={"InProgress": 1}))
+    stubs.cd.add_response(
+        "stop_deployment", {"status": "Succeeded", "statusMessage": "Stopped"}, {"deploymentId": "d-A1B2C3D4E", "autoRollbackEnabled": True}
+    )
+    # One read to see Stopped, then one every 5 s (ROLLBACK_ID_POLL, below poll_interval) for 60 s.
+    polls = 1 + codedeploy_deployment.ROLLBACK_ID_WAIT // codedeploy_deployment.ROLLBACK_ID_POLL
+    expect_polls(stubs, *[deployment("Stopped") for _ in range(polls)])
+    ok, result = run(
+        codedeploy_deployment.main,
+        dict(application_name="web", deployment_group_name="web-bg", state="stopped", deployment_id="d-A1B2C3D4E",
+             poll_interval=20),
+    )
+    assert ok, result
+    stubs.done()
+    assert result["changed"] is True
+    assert "rollback_deployment" not in result
+    assert sum(stubs.sleeps) <= codedeploy_deployment.ROLLBACK_ID_WAIT
+    assert stubs.sleeps == [5] * (codedeploy_deployment.ROLLBACK_ID_WAIT // 5)
+    assert any("named no rollback deployment within 60s" in w for w in result["warnings"])
 
 
 def test_stop_when_finished_is_a_no_op(stubs, run, aws_calls):

@@ -172,7 +172,9 @@ def test_plan_in_sync_has_no_changes(module_params):
                     "terminateBlueInstancesOnDeploymentSuccess": {"action": "TERMINATE", "terminationWaitTimeInMinutes": 5},
                     "deploymentReadyOption": {"actionOnTimeout": "STOP_DEPLOYMENT", "waitTimeInMinutes": 60},
                     "greenFleetProvisioningOption": {"action": "COPY_AUTO_SCALING_GROUP"},
-                }
+                },
+                # AWS refuses a COPY_AUTO_SCALING_GROUP configuration without the group to copy.
+                "autoScalingGroups": ["web-blue"],
             },
             id="blue-green-sent-whole",
         ),
@@ -183,7 +185,8 @@ def test_plan_in_sync_has_no_changes(module_params):
                     "terminateBlueInstancesOnDeploymentSuccess": {"action": "TERMINATE", "terminationWaitTimeInMinutes": 30},
                     "deploymentReadyOption": {"actionOnTimeout": "CONTINUE_DEPLOYMENT", "waitTimeInMinutes": 0},
                     "greenFleetProvisioningOption": {"action": "COPY_AUTO_SCALING_GROUP"},
-                }
+                },
+                "autoScalingGroups": ["web-blue"],
             },
             id="ready-continue",
         ),
@@ -235,6 +238,102 @@ def test_plan_sends_exactly_what_differs(overrides, expected):
     assert notes == []
     for key, value in expected.items():
         assert after[key] == value
+
+
+def test_blue_green_update_of_a_copy_group_names_the_auto_scaling_group():
+    """UpdateDeploymentGroup with a COPY_AUTO_SCALING_GROUP configuration also sends autoScalingGroups.
+
+    AWS answers InvalidBlueGreenDeploymentConfigurationException ("Exactly one
+    AutoScaling group must be specified when selecting the
+    COPY_AUTO_SCALING_GROUP green fleet provisioning option") otherwise, even
+    when the Auto Scaling group does not change. Also when the group is
+    CodeDeploy's copy: that copy is the one to send.
+    """
+    _after, changes, _notes = plan(AWS_GROUP, dict(UNSET, blue_green=dict(blue_instances_wait_minutes=5)))
+    assert sorted(changes) == ["autoScalingGroups", "blueGreenDeploymentConfiguration"]
+    assert changes["autoScalingGroups"] == ["web-blue"]
+
+    copy_info = dict(AWS_GROUP, autoScalingGroups=[{"name": "CodeDeploy_web-bg_d-A1B2C3D4E", "hook": "h"}])
+    _after, changes, _notes = plan(copy_info, params(blue_green=dict(blue_instances_wait_minutes=5)))
+    assert changes["autoScalingGroups"] == ["CodeDeploy_web-bg_d-A1B2C3D4E"]
+
+    # Not for a group whose green fleet is discovered (no Auto Scaling group to copy).
+    discover = copy.deepcopy(AWS_GROUP)
+    discover["blueGreenDeploymentConfiguration"]["greenFleetProvisioningOption"]["action"] = "DISCOVER_EXISTING"
+    _after, changes, _notes = plan(discover, dict(UNSET, blue_green=dict(blue_instances_wait_minutes=5)))
+    assert sorted(changes) == ["blueGreenDeploymentConfiguration"]
+
+
+def aws_describes(after):
+    """The GetDeploymentGroup answer after an update to ``after`` (canonical -> AWS shape, as far as compared)."""
+    info = copy.deepcopy(after)
+    info["autoScalingGroups"] = [{"name": n, "hook": "h"} for n in after["autoScalingGroups"]]
+    return info
+
+
+@pytest.mark.parametrize(
+    "blue_green, field, expected",
+    [
+        pytest.param(
+            dict(ready_action="CONTINUE_DEPLOYMENT"),
+            "deploymentReadyOption",
+            {"actionOnTimeout": "CONTINUE_DEPLOYMENT", "waitTimeInMinutes": 0},
+            id="stop-to-continue",
+        ),
+        pytest.param(
+            dict(blue_instances_action="KEEP_ALIVE"),
+            "terminateBlueInstancesOnDeploymentSuccess",
+            {"action": "KEEP_ALIVE", "terminationWaitTimeInMinutes": 0},
+            id="terminate-to-keep-alive",
+        ),
+    ],
+)
+def test_action_change_without_wait_converges(blue_green, field, expected):
+    """STOP_DEPLOYMENT(60) -> CONTINUE_DEPLOYMENT, TERMINATE(30) -> KEEP_ALIVE: the wait goes to 0.
+
+    Before, the merge kept AWS's 60 / 30 minutes and validation refused the
+    result, so the change could never be made.
+    """
+    module_params = dict(UNSET, blue_green=blue_green)
+    after, changes, _notes = plan(AWS_GROUP, module_params)
+    cmp.validate_deployment_group(after, "web-bg")
+    assert changes["blueGreenDeploymentConfiguration"][field] == expected
+    # Once AWS has it, the same options change nothing.
+    _after, again, _notes = plan(aws_describes(after), module_params)
+    assert again == {}
+
+
+@pytest.mark.parametrize(
+    "ready, blue",
+    [
+        pytest.param({"actionOnTimeout": "CONTINUE_DEPLOYMENT"}, {"action": "KEEP_ALIVE"}, id="waits-left-out"),
+        pytest.param(
+            {"actionOnTimeout": "CONTINUE_DEPLOYMENT", "waitTimeInMinutes": 0},
+            {"action": "KEEP_ALIVE", "terminationWaitTimeInMinutes": 0},
+            id="waits-zero",
+        ),
+    ],
+)
+def test_continue_and_keep_alive_groups_are_in_sync(ready, blue):
+    """However AWS describes an unused wait (left out or 0), asking for the actions alone changes nothing."""
+    info = copy.deepcopy(AWS_GROUP)
+    info["blueGreenDeploymentConfiguration"].update(deploymentReadyOption=ready, terminateBlueInstancesOnDeploymentSuccess=blue)
+    module_params = params(blue_green=dict(green_fleet_provisioning="COPY_AUTO_SCALING_GROUP",
+                                           ready_action="CONTINUE_DEPLOYMENT", blue_instances_action="KEEP_ALIVE"))
+    _after, changes, _notes = plan(info, module_params)
+    assert changes == {}
+
+
+def test_empty_alarm_list_disables_the_alarms():
+    """alarms: [] sends {enabled: false, alarms: []}; before, the old alarms stayed watched (or validation failed)."""
+    module_params = params(alarm_configuration=dict(enabled=True, alarms=[], ignore_poll_alarm_failure=False),
+                           auto_rollback=dict(enabled=True, events=["DEPLOYMENT_FAILURE"]))
+    after, changes, _notes = plan(AWS_GROUP, module_params)
+    cmp.validate_deployment_group(after, "web-bg")
+    assert changes["alarmConfiguration"] == {"enabled": False, "ignorePollAlarmFailure": False, "alarms": []}
+    _after, again, _notes = plan(dict(AWS_GROUP, alarmConfiguration=changes["alarmConfiguration"],
+                                      autoRollbackConfiguration=after["autoRollbackConfiguration"]), module_params)
+    assert again == {}
 
 
 def test_plan_keeps_classic_load_balancers_on_update():
@@ -343,7 +442,7 @@ def state_for(module_params, current_info=None):
             id="blue-wait-with-keep-alive",
         ),
         pytest.param(
-            params(alarm_configuration=dict(enabled=True, alarms=[], ignore_poll_alarm_failure=False),
+            params(alarm_configuration=dict(enabled=True, alarms=None, ignore_poll_alarm_failure=False),
                    auto_rollback=dict(enabled=True, events=["DEPLOYMENT_FAILURE"])),
             ["names no alarms"],
             id="alarms-enabled-empty",
@@ -444,3 +543,80 @@ def test_s3_revision_strips_etag_quotes():
 )
 def test_same_revision(deployed, wanted, same):
     assert cmp.same_revision(deployed, wanted) is same
+
+
+# --- what the group last received ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "group, expected",
+    [
+        pytest.param({"lastSuccessfulDeployment": {"deploymentId": "d-1", "status": "Succeeded"}}, "d-1", id="success-only"),
+        pytest.param(
+            {"lastSuccessfulDeployment": {"deploymentId": "d-1", "status": "Succeeded"},
+             "lastAttemptedDeployment": {"deploymentId": "d-1", "status": "Succeeded"}},
+            "d-1",
+            id="success-is-last-attempt",
+        ),
+        pytest.param(
+            {"lastSuccessfulDeployment": {"deploymentId": "d-1", "status": "Succeeded"},
+             "lastAttemptedDeployment": {"deploymentId": "d-2", "status": "Failed"}},
+            None,
+            id="later-attempt-failed",
+        ),
+        pytest.param(
+            {"lastSuccessfulDeployment": {"deploymentId": "d-1", "status": "Succeeded"},
+             "lastAttemptedDeployment": {"deploymentId": "d-2", "status": "Stopped"}},
+            None,
+            id="later-attempt-stopped",
+        ),
+        pytest.param({"lastAttemptedDeployment": {"deploymentId": "d-2", "status": "Failed"}}, None, id="never-succeeded"),
+        pytest.param({}, None, id="no-deployments"),
+    ],
+)
+def test_last_deployed_id(group, expected):
+    assert cmp.last_deployed_id(group) == expected
+
+
+# --- targetInstances (DISCOVER_EXISTING) -----------------------------------------------------------
+
+
+def discover_group(action="DISCOVER_EXISTING", deployment_type="BLUE_GREEN"):
+    info = copy.deepcopy(AWS_GROUP)
+    info["deploymentStyle"]["deploymentType"] = deployment_type
+    info["blueGreenDeploymentConfiguration"]["greenFleetProvisioningOption"]["action"] = action
+    return info
+
+
+def test_target_instances_for_discover_existing():
+    wanted = dict(auto_scaling_groups=["web-green", "web-green"],
+                  tag_filters=[dict(key="Color", value="green", type="KEY_AND_VALUE"), dict(key="Green", value=None, type="KEY_ONLY")])
+    assert cmp.target_instances_request(discover_group(), wanted, "web/web-bg") == {
+        "autoScalingGroups": ["web-green"],
+        "tagFilters": [{"Key": "Color", "Value": "green", "Type": "KEY_AND_VALUE"}, {"Key": "Green", "Type": "KEY_ONLY"}],
+    }
+
+
+@pytest.mark.parametrize(
+    "group, wanted, fragments",
+    [
+        pytest.param(discover_group(), None, ["web/web-bg", "DISCOVER_EXISTING", "target_instances"], id="discover-without-targets"),
+        pytest.param(discover_group(), dict(auto_scaling_groups=[], tag_filters=[]), ["DISCOVER_EXISTING"], id="discover-empty-targets"),
+        pytest.param(
+            discover_group(), dict(tag_filters=[dict(key="Color", value=None, type="KEY_AND_VALUE")]),
+            ["KEY_AND_VALUE needs key and value", "'Color'"], id="filter-without-value",
+        ),
+        pytest.param(discover_group("COPY_AUTO_SCALING_GROUP"), dict(auto_scaling_groups=["x"]), ["applies only"], id="copy-group"),
+        pytest.param(discover_group(deployment_type="IN_PLACE"), dict(auto_scaling_groups=["x"]), ["applies only"], id="in-place"),
+    ],
+)
+def test_target_instances_refused(group, wanted, fragments):
+    with pytest.raises(CodeDeployValidationError) as error:
+        cmp.target_instances_request(group, wanted, "web/web-bg")
+    for fragment in fragments:
+        assert fragment in str(error.value)
+
+
+def test_no_target_instances_elsewhere():
+    assert cmp.target_instances_request(AWS_GROUP, None, "web/web-bg") is None
+    assert cmp.target_instances_request({"deploymentStyle": {"deploymentType": "IN_PLACE"}}, {}, "web/web-bg") is None
