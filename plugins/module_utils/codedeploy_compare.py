@@ -324,6 +324,19 @@ def create_request(desired):
         style["deploymentOption"] = DEFAULT_DEPLOYMENT_OPTION[style.get("deploymentType", "IN_PLACE")]
     if style and "deploymentType" not in style:
         style["deploymentType"] = "IN_PLACE"
+    # The 0-minute waits of CONTINUE_DEPLOYMENT / KEEP_ALIVE only matter on an
+    # update (to replace the old wait); a new group does not need them.
+    blue_green = request.get("blueGreenDeploymentConfiguration") or {}
+    ready = blue_green.get("deploymentReadyOption") or {}
+    if ready.get("actionOnTimeout") == "CONTINUE_DEPLOYMENT" and not ready.get("waitTimeInMinutes"):
+        ready.pop("waitTimeInMinutes", None)
+    blue = blue_green.get("terminateBlueInstancesOnDeploymentSuccess") or {}
+    if blue.get("action") == "KEEP_ALIVE" and not blue.get("terminationWaitTimeInMinutes"):
+        blue.pop("terminationWaitTimeInMinutes", None)
+    # Likewise "no alarms" is what a new group has anyway.
+    alarms = request.get("alarmConfiguration")
+    if alarms is not None and not alarms.get("alarms") and not alarms.get("enabled") and not alarms.get("ignorePollAlarmFailure"):
+        del request["alarmConfiguration"]
     return request
 
 

@@ -110,7 +110,7 @@ from ansible_collections.bluegreen.aws.plugins.module_utils.codedeploy import ne
 from ansible_collections.bluegreen.aws.plugins.module_utils.modules import AnsibleBlueGreenAWSModule
 
 
-def describe_deployments(client, params):
+def find_deployments(client, params):
     if params["deployment_id"]:
         deployment = get_deployment(client, params["deployment_id"])
         return [deployment] if deployment else []
@@ -143,7 +143,7 @@ def main():
         module.fail_json(msg=f"max_results must be between 1 and 25, got {module.params['max_results']}")
     client = module.client("codedeploy")
     try:
-        deployments = describe_deployments(client, module.params)
+        deployments = find_deployments(client, module.params)
     except AnsibleBlueGreenCodeDeployError as e:
         module.fail_json_aws_error(e)
     module.exit_json(changed=False, deployments=[camel_dict_to_snake_dict(d) for d in deployments])

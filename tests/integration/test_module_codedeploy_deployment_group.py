@@ -19,6 +19,8 @@ gaps shape the rest:
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from ansible_collections.bluegreen.aws.plugins.modules import codedeploy_deployment_group
@@ -73,6 +75,10 @@ def faithful_group_reads(monkeypatch):
 @pytest.fixture
 def web_app(aws):
     aws.client("codedeploy").create_application(applicationName="web", computePlatform="Server")
+    # service_role given by name is looked up (GetRole) for its ARN with the IAM path.
+    trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "codedeploy.amazonaws.com"},
+                                                     "Action": "sts:AssumeRole"}]}
+    aws.client("iam").create_role(RoleName="web-codedeploy", AssumeRolePolicyDocument=json.dumps(trust))
     return aws
 
 

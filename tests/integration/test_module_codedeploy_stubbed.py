@@ -723,3 +723,270 @@ def test_stopped_unasked_fails(stubs, run, aws_calls):
     assert not ok
     stubs.done()
     assert result["msg"] == "Deployment d-A1B2C3D4E stopped: ALARM_ACTIVE: One or more alarms have been activated: web-5xx"
+
+
+# --- issue 14: what real CodeDeploy would reject or misreport -----------------------------------
+
+
+def test_group_service_role_name_resolves_to_its_path(stubs, run, aws_calls):
+    """A role given by name is looked up: its ARN carries the IAM path, so a role under /service-role/ is not drift.
+
+    Before, the ARN was built as role/<name>, which differs from AWS's
+    role/service-role/<name> and made every run send an update to a role ARN
+    that does not exist. Stubbed: the emulator cannot run the update that
+    would have followed.
+    """
+    path_arn = f"arn:aws:iam::{ACCOUNT}:role/service-role/web-codedeploy"
+    stubs.cd.add_response(
+        "get_application", {"application": {"applicationName": "web", "computePlatform": "Server"}}, {"applicationName": "web"}
+    )
+    stubs.cd.add_response(
+        "get_deployment_group",
+        {"deploymentGroupInfo": dict(AWS_GROUP, serviceRoleArn=path_arn)},
+        {"applicationName": "web", "deploymentGroupName": "web-bg"},
+    )
+    stubs.caller_identity()
+    stubs.role(arn=path_arn)
+    stubs.cd.add_response("list_tags_for_resource", {"Tags": [{"Key": "Application", "Value": "web"}]}, {"ResourceArn": GROUP_ARN})
+    ok, result = run(codedeploy_deployment_group.main, GROUP_ARGS)
+    assert ok, result
+    stubs.done()
+    assert result["changed"] is False, result.get("changed_fields")
+    assert result["deployment_group"]["service_role_arn"] == path_arn
+    assert writes(aws_calls) == []
+
+
+def test_group_service_role_path_name_needs_no_lookup(stubs, run, aws_calls):
+    """service_role given as path/name becomes role/path/name without an IAM call (no GetRole stubbed)."""
+    path_arn = f"arn:aws:iam::{ACCOUNT}:role/service-role/web-codedeploy"
+    expect_group_reads(stubs, dict(AWS_GROUP, serviceRoleArn=path_arn), role=False)
+    ok, result = run(codedeploy_deployment_group.main, dict(GROUP_ARGS, service_role="service-role/web-codedeploy"))
+    assert ok, result
+    stubs.done()
+    assert result["changed"] is False
+
+
+def test_group_unknown_service_role_fails_before_any_write(stubs, run, aws_calls):
+    """A role name that IAM does not know fails with the name, before any CodeDeploy write."""
+    stubs.cd.add_response(
+        "get_application", {"application": {"applicationName": "web", "computePlatform": "Server"}}, {"applicationName": "web"}
+    )
+    stubs.cd.add_response(
+        "get_deployment_group", {"deploymentGroupInfo": AWS_GROUP}, {"applicationName": "web", "deploymentGroupName": "web-bg"}
+    )
+    stubs.caller_identity()
+    stubs.iam.add_client_error("get_role", "NoSuchEntity", "The role with name web-codedeploy cannot be found.", 404)
+    ok, result = run(codedeploy_deployment_group.main, GROUP_ARGS)
+    assert not ok
+    stubs.done()
+    assert "IAM role web-codedeploy not found" in result["msg"]
+    assert writes(aws_calls) == []
+
+
+def test_group_update_retries_role_propagation_and_throttling(stubs, run, aws_calls, monkeypatch):
+    """InvalidRoleException (IAM propagation) and ThrottlingException on UpdateDeploymentGroup are retried, bounded.
+
+    Before, only AWSRetry's generic codes were retried, so both failed the task
+    at once. Stubbed: the emulator neither throttles nor checks the role.
+    """
+    from ansible_collections.amazon.aws.plugins.module_utils import cloud
+
+    slept = []
+    monkeypatch.setattr(cloud.time, "sleep", slept.append)
+    expect_group_reads(stubs, AWS_GROUP)
+    expected = {"applicationName": "web", "currentDeploymentGroupName": "web-bg", "outdatedInstancesStrategy": "IGNORE"}
+    stubs.cd.add_client_error(
+        "update_deployment_group", "InvalidRoleException",
+        "AWS CodeDeploy does not have the permissions required to assume the role", 400, expected_params=expected,
+    )
+    stubs.cd.add_client_error("update_deployment_group", "ThrottlingException", "Rate exceeded", 400, expected_params=expected)
+    stubs.cd.add_response("update_deployment_group", {"hooksNotCleanedUp": []}, expected)
+    stubs.cd.add_response(
+        "get_deployment_group",
+        {"deploymentGroupInfo": dict(AWS_GROUP, outdatedInstancesStrategy="IGNORE")},
+        {"applicationName": "web", "deploymentGroupName": "web-bg"},
+    )
+    stubs.cd.add_response("list_tags_for_resource", {"Tags": [{"Key": "Application", "Value": "web"}]}, {"ResourceArn": GROUP_ARN})
+    ok, result = run(codedeploy_deployment_group.main, dict(GROUP_ARGS, outdated_instances_strategy="IGNORE"))
+    assert ok, result
+    stubs.done()
+    assert result["deployment_group"]["outdated_instances_strategy"] == "IGNORE"
+    assert len(slept) == 2 and all(0 <= s <= 20 for s in slept)
+
+
+def test_group_role_propagation_retries_are_bounded(monkeypatch):
+    """A role that never becomes usable fails after 6 attempts and at most 61 s of backoff."""
+    import boto3
+    from botocore.stub import Stubber
+
+    from ansible_collections.amazon.aws.plugins.module_utils import cloud
+
+    slept = []
+    monkeypatch.setattr(cloud.time, "sleep", slept.append)
+    client = boto3.client("codedeploy", region_name=REGION, aws_access_key_id="x", aws_secret_access_key="x")
+    with Stubber(client) as stubber:
+        for _ in range(6):
+            stubber.add_client_error("create_deployment_group", "InvalidRoleException", "cannot assume the role", 400)
+        with pytest.raises(codedeploy_utils.AnsibleBlueGreenCodeDeployError, match="create deployment group web/web-bg"):
+            codedeploy_utils.create_deployment_group(client, "web", "web-bg", {"serviceRoleArn": ROLE_ARN}, {})
+        stubber.assert_no_pending_responses()
+    assert len(slept) == 5 and sum(slept) <= 61
+
+
+def test_application_of_another_platform_is_accepted_without_compute_platform(stubs, run, aws_calls):
+    """An existing Lambda application, compute_platform not set: tags managed, no failure.
+
+    Before, compute_platform defaulted to Server and every run against a Lambda
+    or ECS application failed. Stubbed: a Lambda application with tags read
+    back the way AWS answers (the emulator would do too; kept with the other
+    application case here).
+    """
+    lambda_app = {"applicationId": "a-1", "applicationName": "web", "computePlatform": "Lambda"}
+    stubs.cd.add_response("get_application", {"application": lambda_app}, {"applicationName": "web"})
+    stubs.caller_identity()
+    stubs.cd.add_response("list_tags_for_resource", {"Tags": [{"Key": "Application", "Value": "web"}]}, {"ResourceArn": APP_ARN})
+    ok, result = run(codedeploy_application.main, dict(name="web", tags={"Application": "web"}))
+    assert ok, result
+    stubs.done()
+    assert result["changed"] is False
+    assert result["application"]["compute_platform"] == "Lambda"
+    assert writes(aws_calls) == []
+
+
+def test_application_platform_mismatch_names_both(stubs, run, aws_calls):
+    """compute_platform given and different: refused, naming both platforms, before any write."""
+    lambda_app = {"applicationId": "a-1", "applicationName": "web", "computePlatform": "ECS"}
+    stubs.cd.add_response("get_application", {"application": lambda_app}, {"applicationName": "web"})
+    stubs.caller_identity()
+    ok, result = run(codedeploy_application.main, dict(name="web", compute_platform="Server"))
+    assert not ok
+    stubs.done()
+    assert "compute platform ECS, not Server" in result["msg"]
+    assert writes(aws_calls) == []
+
+
+def test_last_success_of_same_object_after_a_failed_attempt_is_deployed_again(stubs, run, aws_calls):
+    """lastSuccessfulDeployment has this object but a later attempt failed: deploy it again.
+
+    The failed attempt may have left instances on another revision (or none),
+    so "the last success deployed it" proves nothing. Stubbed: the emulator
+    reports neither lastSuccessfulDeployment nor lastAttemptedDeployment.
+    """
+    group = dict(
+        AWS_GROUP,
+        lastSuccessfulDeployment={"deploymentId": "d-PREVIOUS1", "status": "Succeeded", "createTime": NOW},
+        lastAttemptedDeployment={"deploymentId": "d-FAILED22", "status": "Failed", "createTime": NOW},
+    )
+    expect_deployment_reads(stubs, group)
+    expect_revision_and_no_active(stubs)
+    stubs.cd.add_response(
+        "create_deployment",
+        {"deploymentId": "d-A1B2C3D4E"},
+        {"applicationName": "web", "deploymentGroupName": "web-bg", "revision": REVISION, "description": "web 1.5.0"},
+    )
+    expect_polls(stubs, deployment("Succeeded", overview={"Succeeded": 2}))
+    ok, result = run(codedeploy_deployment.main, DEPLOY_ARGS)
+    assert ok, result
+    stubs.done()
+    assert result["changed"] is True
+    assert writes(aws_calls) == ["CreateDeployment"]
+
+
+def discover_existing_group():
+    group = copy.deepcopy(AWS_GROUP)
+    group["blueGreenDeploymentConfiguration"]["greenFleetProvisioningOption"]["action"] = "DISCOVER_EXISTING"
+    return group
+
+
+def test_discover_existing_group_without_target_instances_is_refused(stubs, run, aws_calls):
+    """DISCOVER_EXISTING: CodeDeploy needs the green fleet named; refused before S3 or any write.
+
+    Before, CreateDeployment went without targetInstances. Stubbed: the
+    emulator does not check blue/green deployments at all.
+    """
+    expect_deployment_reads(stubs, discover_existing_group())
+    ok, result = run(codedeploy_deployment.main, DEPLOY_ARGS)
+    assert not ok
+    stubs.done()
+    assert "web/web-bg" in result["msg"] and "DISCOVER_EXISTING" in result["msg"]
+    assert "target_instances" in result["msg"]
+    assert aws_calls.writes() == []
+
+
+def test_discover_existing_group_deploys_to_the_named_fleet(stubs, run, aws_calls):
+    """target_instances becomes CreateDeployment's targetInstances (shape checked against the service model)."""
+    expect_deployment_reads(stubs, discover_existing_group())
+    expect_revision_and_no_active(stubs)
+    stubs.cd.add_response(
+        "create_deployment",
+        {"deploymentId": "d-A1B2C3D4E"},
+        {
+            "applicationName": "web",
+            "deploymentGroupName": "web-bg",
+            "revision": REVISION,
+            "description": "web 1.5.0",
+            "targetInstances": {
+                "autoScalingGroups": ["web-green"],
+                "tagFilters": [{"Key": "Color", "Value": "green", "Type": "KEY_AND_VALUE"}],
+            },
+        },
+    )
+    expect_polls(stubs, deployment("Ready", overview={"Ready": 2}))
+    args = dict(DEPLOY_ARGS, target_instances=dict(auto_scaling_groups=["web-green"], tag_filters=[dict(key="Color", value="green")]))
+    ok, result = run(codedeploy_deployment.main, args)
+    assert ok, result
+    stubs.done()
+    assert writes(aws_calls) == ["CreateDeployment"]
+
+
+def test_busy_in_termination_wait_suggests_continuing_not_stopping(stubs, run, aws_calls):
+    """Another revision's deployment only waits before terminating the old fleet: say TERMINATION_WAIT.
+
+    state=stopped would roll back a deployment that already moved traffic.
+    Stubbed: the emulator has no termination wait.
+    """
+    expect_deployment_reads(stubs)
+    stubs.s3.add_response(
+        "head_object", {"ETag": f'"{ETAG}"', "VersionId": "v1", "ContentLength": 2048}, {"Bucket": BUCKET, "Key": KEY}
+    )
+    stubs.cd.add_response(
+        "list_deployments",
+        {"deployments": ["d-OLDER0001"]},
+        {"applicationName": "web", "deploymentGroupName": "web-bg", "includeOnlyStatuses": list(codedeploy_utils.ACTIVE_STATUSES)},
+    )
+    waiting = deployment("InProgress", "d-OLDER0001", overview={"Succeeded": 2}, revision=PREVIOUS_REVISION,
+                         instanceTerminationWaitTimeStarted=True)
+    stubs.cd.add_response("batch_get_deployments", {"deploymentsInfo": [waiting]}, {"deploymentIds": ["d-OLDER0001"]})
+    ok, result = run(codedeploy_deployment.main, DEPLOY_ARGS)
+    assert not ok
+    stubs.done()
+    assert "state=continued and wait_type=TERMINATION_WAIT" in result["msg"]
+    assert "d-OLDER0001" in result["msg"]
+    assert "stop it (state=stopped)" not in result["msg"]
+    assert writes(aws_calls) == []
+
+
+def test_deployment_info_newest_first_does_not_trust_list_order(stubs, run, aws_calls):
+    """30 deployments listed oldest first: all are described (25 + 5) and the newest comes first.
+
+    ListDeployments documents no order; before, only the first 25 listed were
+    described, so the newest could be missing. Stubbed: the order and the
+    createTime values are laid out exactly.
+    """
+    from ansible_collections.bluegreen.aws.plugins.modules import codedeploy_deployment_info
+
+    ids = [f"d-{i:09d}" for i in range(30)]
+    described = {i: deployment("Succeeded", i, createTime=NOW + datetime.timedelta(minutes=n)) for n, i in enumerate(ids)}
+    stubs.cd.add_response(
+        "list_deployments", {"deployments": ids}, {"applicationName": "web", "deploymentGroupName": "web-bg"}
+    )
+    stubs.cd.add_response(
+        "batch_get_deployments", {"deploymentsInfo": [described[i] for i in reversed(ids[:25])]}, {"deploymentIds": ids[:25]}
+    )
+    stubs.cd.add_response("batch_get_deployments", {"deploymentsInfo": [described[i] for i in ids[25:]]}, {"deploymentIds": ids[25:]})
+    ok, result = run(
+        codedeploy_deployment_info.main, dict(application_name="web", deployment_group_name="web-bg", max_results=3)
+    )
+    assert ok, result
+    stubs.done()
+    assert [d["deployment_id"] for d in result["deployments"]] == ["d-000000029", "d-000000028", "d-000000027"]

@@ -408,6 +408,23 @@ def test_create_request_fills_deployment_option():
     assert "deploymentOption" not in desired["deploymentStyle"]  # not mutated
 
 
+def test_create_request_leaves_out_what_a_new_group_has_anyway():
+    """The 0 waits of CONTINUE_DEPLOYMENT / KEEP_ALIVE and an empty, disabled alarm list are for updates only."""
+    desired = cmp.desired_deployment_group(
+        dict(UNSET, blue_green=dict(ready_action="CONTINUE_DEPLOYMENT", blue_instances_action="KEEP_ALIVE"),
+             alarm_configuration=dict(enabled=True, alarms=[], ignore_poll_alarm_failure=False)),
+        ROLE,
+    )
+    assert desired["blueGreenDeploymentConfiguration"]["deploymentReadyOption"]["waitTimeInMinutes"] == 0
+    assert desired["alarmConfiguration"] == {"enabled": False, "ignorePollAlarmFailure": False, "alarms": []}
+    request = cmp.create_request(desired)
+    assert request["blueGreenDeploymentConfiguration"] == {
+        "deploymentReadyOption": {"actionOnTimeout": "CONTINUE_DEPLOYMENT"},
+        "terminateBlueInstancesOnDeploymentSuccess": {"action": "KEEP_ALIVE"},
+    }
+    assert "alarmConfiguration" not in request
+
+
 # --- validation ---------------------------------------------------------------------------
 
 
