@@ -150,8 +150,8 @@ options:
       alarms:
         description:
           - Names of the CloudWatch alarms (at most 10).
-          - V([]) removes the alarms and disables the configuration
-            (C({enabled: false, alarms: []})), whatever O(alarm_configuration.enabled) says.
+          - V([]) removes the alarms and disables the alarm configuration
+            (C(enabled=false) with no alarms), whatever O(alarm_configuration.enabled) says.
         type: list
         elements: str
       ignore_poll_alarm_failure:
