@@ -660,7 +660,7 @@ def test_stop_with_rollback_that_never_appears_is_bounded(stubs, run, aws_calls)
     )
     # One read to see Stopped, then one every 5 s (ROLLBACK_ID_POLL, below poll_interval) for 60 s.
     polls = 1 + codedeploy_deployment.ROLLBACK_ID_WAIT // codedeploy_deployment.ROLLBACK_ID_POLL
-    expect_polls(stubs, *[deployment("Stopped") for _ in range(polls)])
+    expect_polls(stubs, *[deployment("Stopped") for _poll in range(polls)])
     ok, result = run(
         codedeploy_deployment.main,
         dict(application_name="web", deployment_group_name="web-bg", state="stopped", deployment_id="d-A1B2C3D4E",
@@ -825,7 +825,7 @@ def test_group_role_propagation_retries_are_bounded(monkeypatch):
     monkeypatch.setattr(cloud.time, "sleep", slept.append)
     client = boto3.client("codedeploy", region_name=REGION, aws_access_key_id="x", aws_secret_access_key="x")
     with Stubber(client) as stubber:
-        for _ in range(6):
+        for _attempt in range(6):
             stubber.add_client_error("create_deployment_group", "InvalidRoleException", "cannot assume the role", 400)
         with pytest.raises(codedeploy_utils.AnsibleBlueGreenCodeDeployError, match="create deployment group web/web-bg"):
             codedeploy_utils.create_deployment_group(client, "web", "web-bg", {"serviceRoleArn": ROLE_ARN}, {})
