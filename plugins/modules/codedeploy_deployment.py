@@ -234,6 +234,17 @@ EXAMPLES = r"""
     deployment_group_name: web-bluegreen
     state: stopped
     auto_rollback: true
+
+- name: Deploy to a green fleet that already exists (group with DISCOVER_EXISTING)
+  bluegreen.aws.codedeploy_deployment:
+    application_name: web
+    deployment_group_name: web-discover
+    revision:
+      bucket: web-artifacts-123456789012-us-east-1
+      key: web/1.5.0/web.zip
+    target_instances:
+      auto_scaling_groups:
+        - web-green
 """
 
 RETURN = r"""

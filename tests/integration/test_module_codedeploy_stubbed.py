@@ -690,11 +690,12 @@ def test_stop_when_finished_is_a_no_op(stubs, run, aws_calls):
 
 
 def test_last_successful_deployment_of_same_object_is_not_repeated(stubs, run, aws_calls):
-    """The group's last successful deployment deployed this very object: no new deployment.
+    """The group's last successful deployment, also its last attempted one, deployed this very object: no new deployment.
 
     Stubbed: the emulator reports no lastSuccessfulDeployment (its deployments never succeed).
     """
-    expect_deployment_reads(stubs, dict(AWS_GROUP, lastSuccessfulDeployment={"deploymentId": "d-PREVIOUS1", "status": "Succeeded"}))
+    last = {"deploymentId": "d-PREVIOUS1", "status": "Succeeded", "createTime": NOW}
+    expect_deployment_reads(stubs, dict(AWS_GROUP, lastSuccessfulDeployment=last, lastAttemptedDeployment=last))
     expect_revision_and_no_active(stubs)
     expect_polls(stubs, deployment("Succeeded", "d-PREVIOUS1"))
     ok, result = run(codedeploy_deployment.main, DEPLOY_ARGS)
