@@ -128,14 +128,16 @@ def get_role(iam_client, name):
     return iam_client.get_role(RoleName=name)["Role"]
 
 
-def resolve_role_arn(iam_client, partition, account_id, name_or_arn, warn=None):
+def resolve_role_arn(iam_client, partition, account_id, name_or_arn, warn=None, missing_ok=False):
     """The ARN of a role given as an ARN, as ``path/name``, or as a bare name.
 
     An ARN or a ``path/name`` is turned into an ARN without a call. A bare
     name is looked up (GetRole), so a role with a path gets its real ARN;
-    when the role does not exist this raises; when the caller may not read
-    it (AccessDenied), the ARN is built with the default path and ``warn``
-    says so.
+    when the role does not exist this raises (with ``missing_ok``, as in
+    check mode where an earlier task may only have predicted the role, the
+    ARN is built with the path ``/`` and ``warn`` says so); when the caller
+    may not read it (AccessDenied), the ARN is built with the default path
+    and ``warn`` says so.
     """
     if name_or_arn.startswith("arn:") or "/" in name_or_arn:
         return role_arn(partition, account_id, name_or_arn)
@@ -150,6 +152,10 @@ def resolve_role_arn(iam_client, partition, account_id, name_or_arn, warn=None):
                 f"Could not read IAM role {name_or_arn} (iam:GetRole denied); assuming the path / "
                 "(give service_role as an ARN or as path/name for a role with another path)"
             )
+        return role_arn(partition, account_id, name_or_arn)
+    if role is None and missing_ok:
+        if warn:
+            warn(f"IAM role {name_or_arn} not found; assuming it will be created with the path /")
         return role_arn(partition, account_id, name_or_arn)
     if role is None:
         raise AnsibleBlueGreenCodeDeployError(

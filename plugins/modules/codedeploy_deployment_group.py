@@ -54,7 +54,8 @@ options:
         permission to pass the instance profile and launch template).
       - A bare name is looked up with C(iam:GetRole), so a role with an IAM
         path (for example C(/service-role/)) gets its real ARN; without that
-        permission the path C(/) is assumed, with a warning. C(path/name)
+        permission (or in check mode, for a role that does not exist yet)
+        the path C(/) is assumed, with a warning. C(path/name)
         (for example V(service-role/web-codedeploy)) and ARNs need no lookup.
       - Required when the group is created.
     type: str
@@ -576,7 +577,8 @@ def main():
             service_role_arn = None
             if params["service_role"]:
                 service_role_arn = resolve_role_arn(
-                    module.client("iam"), partition, account_id, params["service_role"], module.warn
+                    module.client("iam"), partition, account_id, params["service_role"], module.warn,
+                    missing_ok=module.check_mode,
                 )
             changed, group, diff, fields, warnings = ensure_present(client, module, arn, current_info, service_role_arn)
     except AnsibleBlueGreenCodeDeployError as e:

@@ -991,3 +991,20 @@ def test_deployment_info_newest_first_does_not_trust_list_order(stubs, run, aws_
     assert ok, result
     stubs.done()
     assert [d["deployment_id"] for d in result["deployments"]] == ["d-000000029", "d-000000028", "d-000000027"]
+
+
+def test_group_check_mode_with_a_role_not_created_yet_predicts(stubs, run, aws_calls):
+    """Check mode: the role may only have been predicted by an earlier task; warn and assume the path /."""
+    stubs.cd.add_response(
+        "get_application", {"application": {"applicationName": "web", "computePlatform": "Server"}}, {"applicationName": "web"}
+    )
+    stubs.cd.add_client_error("get_deployment_group", "DeploymentGroupDoesNotExistException", "No group", 400)
+    stubs.caller_identity()
+    stubs.iam.add_client_error("get_role", "NoSuchEntity", "The role with name web-codedeploy cannot be found.", 404)
+    ok, result = run(codedeploy_deployment_group.main, dict(GROUP_ARGS, _ansible_check_mode=True))
+    assert ok, result
+    stubs.done()
+    assert result["changed"] is True
+    assert result["deployment_group"]["service_role_arn"] == ROLE_ARN
+    assert any("IAM role web-codedeploy not found" in w for w in result["warnings"])
+    assert writes(aws_calls) == []
