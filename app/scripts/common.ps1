@@ -22,7 +22,20 @@ function Invoke-In64BitPowerShell {
     param([Parameter(Mandatory)] [string] $ScriptPath)
     if ([Environment]::Is64BitOperatingSystem -and -not [Environment]::Is64BitProcess) {
         $PowerShell64 = Join-Path $env:WINDIR 'SysNative\WindowsPowerShell\v1.0\powershell.exe'
-        & $PowerShell64 -NoProfile -NonInteractive -ExecutionPolicy Bypass -File $ScriptPath
-        exit $LASTEXITCODE
+        if (-not (Test-Path -LiteralPath $PowerShell64)) {
+            throw "64-bit PowerShell not found at $PowerShell64"
+        }
+        # Windows PowerShell 5.1 turns every line the child writes to stderr into
+        # an error record of this script: under 'Stop' the first one would end
+        # this script with exit code 1 and lose the child's own exit code. Only
+        # for the relaunch (this function's scope): pass the child's stderr on as
+        # text and exit with the child's exit code.
+        $ErrorActionPreference = 'Continue'
+        & $PowerShell64 -NoProfile -NonInteractive -ExecutionPolicy Bypass -File $ScriptPath 2>&1 | ForEach-Object {
+            if ($_ -is [System.Management.Automation.ErrorRecord]) { [Console]::Error.WriteLine($_.ToString()) } else { $_ }
+        }
+        $ChildExitCode = $LASTEXITCODE
+        if ($null -eq $ChildExitCode) { $ChildExitCode = 1 }
+        exit $ChildExitCode
     }
 }
