@@ -457,6 +457,33 @@ def test_fleet_user_data_opens_winrm_over_https_only(certificate):
         assert "New-SelfSignedCertificate" in text and "LAB ONLY" in text
 
 
+def test_fleet_user_data_sets_the_environment_before_iis_serves():
+    """w3wp takes its environment from WAS, and WAS and W3SVC start at boot, before
+    user data runs: the machine variables are set first, then WAS is restarted
+    (W3SVC with it) and W3SVC started; nothing starts IIS before the variables."""
+    text = render_user_data()
+    settings = [text.index("SetEnvironmentVariable('BLUEGREEN_%s'" % name) for name in ("APP", "COLOR")]
+    restart = text.index("Restart-Service -Name WAS -Force")
+    start = text.index("Start-Service -Name W3SVC")
+    assert max(settings) < restart < start, text
+    starts_iis = [m.start() for m in re.finditer(r"(Start|Restart)-Service -Name (WAS|W3SVC)", text)]
+    assert min(starts_iis) > max(settings), text
+    assert "'BLUEGREEN_COLOR', 'blue', 'Machine'" in text
+
+
+@pytest.mark.parametrize("user,filtered", [("Administrator", False), ("administrator", False), ("bluegreen-admin", True)])
+def test_fleet_user_data_lets_a_local_winrm_user_in(user, filtered):
+    """A local administrator other than the built-in one gets a filtered token over
+    the network (UAC remote restrictions) unless LocalAccountTokenFilterPolicy is 1."""
+    text = render_user_data(fleet_winrm_enabled=True, fleet_winrm_user=user)
+    policy = "-Name LocalAccountTokenFilterPolicy -PropertyType DWord -Value 1 -Force"
+    assert (policy in text) is filtered
+    if filtered:
+        assert "HKLM:\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Policies\\System" in text
+        assert "WinNT://./bluegreen-admin,user" in text
+    assert "LocalAccountTokenFilterPolicy" not in render_user_data(fleet_winrm_user=user)  # WinRM off: nothing
+
+
 def test_fleet_user_data_quotes_what_it_is_given():
     text = render_user_data(fleet_winrm_enabled=True, fleet_winrm_certificate_issuer="O'Brien CA")
     assert "$issuer = 'O''Brien CA'" in text
