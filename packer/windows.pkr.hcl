@@ -101,7 +101,13 @@ variable "source_ami" {
 variable "app_version" {
   type        = string
   default     = "1"
-  description = "Version of the application; tagged on the AMI (Version) and used by the fleet."
+  description = "Version of the application; tagged on the AMI (Version), part of the AMI name, used by the fleet."
+  # In the AMI name, which CreateImage checks only after sysprep: letters,
+  # digits and . _ - (a bundle version may also have "+", an AMI name may not).
+  validation {
+    condition     = length(var.app_version) > 0 && regex_replace(var.app_version, "^[0-9A-Za-z][0-9A-Za-z._-]{0,63}$", "") == ""
+    error_message = "The app_version must be 1-64 letters, digits, dots, underscores or hyphens, starting with a letter or digit (it is part of the AMI name, where + and other characters are refused)."
+  }
 }
 
 variable "app_package" {
@@ -120,10 +126,19 @@ locals {
   repo      = abspath("${path.root}/..")
 
   # Ansible talks WinRM/HTTPS to the build instance directly (use_proxy =
-  # false); Packer passes the generated password as ansible_password (masked in
-  # its logs). The certificate was generated on the instance at boot: there is
-  # no CA to validate it against.
+  # false). The certificate was generated on the instance at boot: there is no
+  # CA to validate it against.
+  #
+  # The Administrator password never goes on the ansible-playbook command line
+  # (which `ps` shows every user): each ansible provisioner puts it in the
+  # environment of ansible-playbook (BLUEGREEN_BUILD_WINRM_PASSWORD, readable by
+  # the same user only) and vars/winrm_password.yml looks it up there. The empty
+  # "ansible_password=" before it is there for the provisioner only: given an
+  # argument that sets ansible_password, it does not append its own
+  # "-e ansible_password=<password>". The later -e @file wins.
   ansible_winrm_arguments = [
+    "-e", "ansible_password=",
+    "-e", "@${abspath(path.root)}/vars/winrm_password.yml",
     "-e", "ansible_connection=winrm",
     "-e", "ansible_port=5986",
     "-e", "ansible_winrm_scheme=https",
@@ -146,7 +161,7 @@ locals {
 # before the image is taken. No winrm_password: Packer waits for the
 # Administrator password EC2Launch generates and decrypts it with its temporary
 # key pair. The last provisioner runs sysprep, which stops the instance
-# (disable_stop_instance).
+# (disable_stop_instance; aws_polling bounds the wait).
 source "amazon-ebs" "prerequisites" {
   region        = var.region
   instance_type = var.instance_type
@@ -173,6 +188,12 @@ source "amazon-ebs" "prerequisites" {
   user_data_file                        = "${path.root}/scripts/bootstrap_win.ps1"
   temporary_security_group_source_cidrs = var.winrm_source_cidrs
   disable_stop_instance                 = true
+  # Sysprep stops the instance itself; the default waiter (40 x 15 s) is short
+  # for Windows. Up to an hour, for that wait and the image's.
+  aws_polling {
+    delay_seconds = 30
+    max_attempts  = 120
+  }
 
   tags = {
     Name                 = "${var.app_name}-prerequisites-${local.timestamp}"
@@ -205,6 +226,12 @@ source "amazon-ebs" "application" {
   user_data_file                        = "${path.root}/scripts/bootstrap_win.ps1"
   temporary_security_group_source_cidrs = var.winrm_source_cidrs
   disable_stop_instance                 = true
+  # Sysprep stops the instance itself; the default waiter (40 x 15 s) is short
+  # for Windows. Up to an hour, for that wait and the image's.
+  aws_polling {
+    delay_seconds = 30
+    max_attempts  = 120
+  }
 
   tags = {
     Name     = "${var.app_name}-${var.app_version}-${local.timestamp}"
@@ -228,7 +255,7 @@ build {
       "-e", "windows_web_hosting_bundle_version=${var.hosting_bundle_version}",
       "-e", "codedeploy_agent_version=${var.codedeploy_agent_version}",
     ])
-    ansible_env_vars = local.ansible_env_vars
+    ansible_env_vars = concat(local.ansible_env_vars, ["BLUEGREEN_BUILD_WINRM_PASSWORD=${build.Password}"])
   }
 
   # Close WinRM (listeners, firewall rule, build certificate, service disabled)
@@ -259,7 +286,7 @@ build {
       "-e", "app_version=${var.app_version}",
       "-e", "windows_web_health_path=${var.health_path}",
     ])
-    ansible_env_vars = local.ansible_env_vars
+    ansible_env_vars = concat(local.ansible_env_vars, ["BLUEGREEN_BUILD_WINRM_PASSWORD=${build.Password}"])
   }
 
   provisioner "powershell" {

@@ -23,21 +23,27 @@ Stop-Service -Name WinRM -Force
 Set-Service -Name WinRM -StartupType Disabled
 
 Remove-Item -Path "$env:SystemRoot\Temp\bluegreen-seal.ps1" -Force
-Stop-Transcript
 
 # Generalize: the next boot gets a new SID, runs user data again and generates
 # a new Administrator password. EC2Launch v2 (Windows Server 2022), else
-# EC2Launch v1 (2016/2019); both shut the instance down when done.
+# EC2Launch v1 (2016/2019); both shut the instance down when done. The
+# transcript keeps running through sysprep, so its end says how far it got.
 $ec2launch2 = "$env:ProgramFiles\Amazon\EC2Launch\EC2Launch.exe"
 $ec2launch1 = "$env:ProgramData\Amazon\EC2-Windows\Launch\Scripts"
 if (Test-Path $ec2launch2) {
+    Write-Output "$(Get-Date -Format s) sysprep through EC2Launch v2"
     & $ec2launch2 sysprep --shutdown
+    Write-Output "$(Get-Date -Format s) EC2Launch sysprep returned $LASTEXITCODE"
 } elseif (Test-Path $ec2launch1) {
+    Write-Output "$(Get-Date -Format s) sysprep through EC2Launch v1"
     & "$ec2launch1\InitializeInstance.ps1" -Schedule
     & "$ec2launch1\SysprepInstance.ps1"
+    Write-Output "$(Get-Date -Format s) SysprepInstance.ps1 returned"
 } else {
+    Write-Output "$(Get-Date -Format s) no EC2Launch: shutting down without sysprep"
     Stop-Computer -Force
 }
+Stop-Transcript
 '@
 
 Set-Content -Path "$env:SystemRoot\Temp\bluegreen-seal.ps1" -Value $seal -Encoding UTF8

@@ -226,6 +226,95 @@ def test_packer_application_needs_an_ami_id(ami):
     assert "source_ami" in out, out
 
 
+@needs_packer
+@pytest.mark.parametrize("build", ["prerequisites", "application"])
+@pytest.mark.parametrize("version", ["1.2.0+build.5", "1 2", "", "a/b", "-1", "x" * 65])
+def test_packer_refuses_an_app_version_an_ami_name_cannot_hold(build, version):
+    """app_version is part of the AMI name, which CreateImage checks only after
+    sysprep: refused by validation before anything starts ("+" is allowed in a
+    bundle version, not in an AMI name)."""
+    rc, out = run(["packer", "validate", *PACKER_VARS, *ONLY[build], "-var", "app_version=" + version, str(TEMPLATE)])
+    assert rc != 0, out
+    assert "app_version" in out and "AMI name" in out, out
+
+
+@needs_packer
+@pytest.mark.parametrize("version", ["1.2.0", "2024.01.15-rc_1", "7"])
+def test_packer_accepts_an_ami_name_version(version):
+    rc, out = run(["packer", "validate", *PACKER_VARS, *ONLY["application"], "-var", "app_version=" + version, str(TEMPLATE)])
+    assert rc == 0, out
+
+
+def hcl_strings(text):
+    return [s.replace('\\"', '"') for s in re.findall(r'"((?:[^"\\]|\\.)*)"', text)]
+
+
+def packer_check_arg(name, args):
+    """The ansible provisioner's checkArg (provisioner/ansible/provisioner.go): an
+    argument that, split at "=", has a piece equal to the name. When it finds
+    ansible_password it does not append "-e ansible_password=<password>"."""
+    return any(piece == name for arg in args for piece in arg.split("="))
+
+
+def test_packer_waits_long_enough_for_sysprep():
+    """disable_stop_instance: Packer waits for sysprep to stop the instance; the
+    default waiter (40 x 15 s) is short for Windows. Each source sets aws_polling."""
+    sources = re.findall(r'(?ms)^source "amazon-ebs" "(\w+)" \{(.*?)^\}', TEMPLATE.read_text())
+    assert len(sources) == 2
+    for name, body in sources:
+        polling = re.search(r"aws_polling \{\s*delay_seconds\s*=\s*(\d+)\s*max_attempts\s*=\s*(\d+)\s*\}", body)
+        assert polling, "%s has no aws_polling" % name
+        assert int(polling.group(1)) * int(polling.group(2)) >= 3600, name
+
+
+def test_the_build_password_is_not_on_the_ansible_command_line(tmp_path):
+    """The password goes to ansible-playbook in its environment (readable by the
+    same user only), never in its arguments (``ps`` shows them to every user):
+    no argument carries it, an argument sets ansible_password so the provisioner
+    adds none, and Ansible, given exactly these arguments and the variable,
+    connects with the password."""
+    text = TEMPLATE.read_text()
+    local = re.search(r"(?ms)^  ansible_winrm_arguments = \[(.*?)^  \]", text).group(1)
+    arguments = hcl_strings(local)
+    provisioners = re.findall(r'(?ms)^  provisioner "ansible" \{(.*?)^  \}', text)
+    assert len(provisioners) == 2
+    for body in provisioners:
+        extra = re.search(r"(?ms)extra_arguments = concat\(local\.ansible_winrm_arguments, \[(.*?)\]\)", body)
+        assert extra, body
+        args = arguments + hcl_strings(extra.group(1))
+        assert not re.search(r"Password|password\}", " ".join(args)), args
+        assert packer_check_arg("ansible_password", args), "the provisioner would append -e ansible_password=<password>"
+        env = re.search(r"ansible_env_vars = (.*)", body).group(1)
+        assert '"BLUEGREEN_BUILD_WINRM_PASSWORD=${build.Password}"' in env, env
+    assert "${build.Password}" not in text.replace('"BLUEGREEN_BUILD_WINRM_PASSWORD=${build.Password}"', "")
+
+    # Ansible resolves it from the environment, with exactly these arguments.
+    secret = "Gen3rated-P@ss {x}"
+    values = {"${abspath(path.root)}": str(PACKER), "${var.app_name}": "web", "${var.region}": "us-east-1"}
+    args = [re.sub(r"\$\{[^}]+\}", lambda m: values[m.group(0)], a) for a in arguments]
+    playbook = tmp_path / "check.yml"
+    playbook.write_text(
+        "- hosts: localhost\n  connection: local\n  gather_facts: false\n  tasks:\n"
+        "    - ansible.builtin.assert:\n        that: ansible_password == lookup('ansible.builtin.env', 'EXPECTED')\n"
+        "        quiet: true\n")
+    env = dict(os.environ, BLUEGREEN_BUILD_WINRM_PASSWORD=secret, EXPECTED=secret, ANSIBLE_NOCOLOR="1")
+    env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
+    argv = ["ansible-playbook", "-i", "localhost,", str(playbook), *args, "-e", "ansible_connection=local",
+            "-e", "ansible_python_interpreter=" + sys.executable]
+    assert secret not in " ".join(argv)
+    proc = subprocess.run(argv, cwd=REPO, env=env, capture_output=True, text=True, timeout=300, check=False)
+    assert proc.returncode == 0, (proc.stdout + proc.stderr)[-3000:]
+    assert secret not in proc.stdout + proc.stderr
+
+
+def test_the_seal_transcript_runs_until_sysprep():
+    seal = (PACKER / "scripts/finalize.ps1").read_text()
+    start, stop = seal.index("Start-Transcript"), seal.rindex("Stop-Transcript")
+    assert seal.count("Stop-Transcript") == 1
+    for step in ("sysprep --shutdown", "SysprepInstance.ps1", "Stop-Computer -Force"):
+        assert start < seal.index(step) < stop, step
+
+
 # --- static guarantees --------------------------------------------------------------
 
 WORLD_OPEN = re.compile(r"0\.0\.0\.0/0|::/0")
