@@ -212,7 +212,10 @@ def test_buildspec_publishes_into_the_bundle_layout():
     assert spec["phases"]["install"]["runtime-versions"] == {"dotnet": 8.0}
     build = " ".join(spec["phases"]["build"]["commands"])
     assert 'dotnet publish "$APP_PROJECT"' in build and "--runtime win-x64" in build
-    assert "cp app/appspec.yml bundle/appspec.yml" in build and "cp -R app/scripts bundle/scripts" in build
+    # appspec.yml is written with the application's site path, next to scripts/bundle.json
+    # (run and compared with playbooks/bundle.yml in test_windows_bundle.py).
+    assert "cp -R app/scripts bundle/scripts" in build
+    assert 'open("bundle/appspec.yml", "w")' in build and 'open("bundle/scripts/bundle.json", "w")' in build
     assert spec["artifacts"]["base-directory"] == "bundle" and spec["artifacts"]["files"] == ["**/*"]
 
 
