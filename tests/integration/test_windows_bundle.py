@@ -73,10 +73,12 @@ def run_buildspec(tmp_path, env):
     return proc.returncode, proc.stdout + proc.stderr, work / "bundle"
 
 
-def render_bundle_playbook(tmp_path, extra_vars):
+def render_bundle_playbook(tmp_path, extra_vars, expect_failure=False):
     """appspec.yml and bundle.json as playbooks/bundle.yml writes them: the play's
-    vars and the content of its two writing tasks, taken from the playbook."""
+    vars, its check of the site settings and the content of its two writing
+    tasks, taken from the playbook."""
     play = yaml.safe_load((REPO / "playbooks/bundle.yml").read_text())[0]
+    check = next(t for t in play["tasks"] if t["name"] == "Check the IIS site settings the bundle carries")
     block = next(t for t in play["tasks"] if "block" in t)["block"]
     appspec_task = next(t for t in block if t["name"].startswith("Write appspec.yml"))
     settings_task = next(t for t in block if t["name"] == "Write the settings the hooks read")
@@ -89,6 +91,7 @@ def render_bundle_playbook(tmp_path, extra_vars):
         "gather_facts": False,
         "vars": {**play["vars"], "_bundle_app_dir": str(REPO / "app")},
         "tasks": [
+            check,
             {"name": "appspec", "ansible.builtin.copy": {"content": appspec_task["ansible.builtin.copy"]["content"],
                                                           "dest": str(out / "appspec.yml"), "mode": "0644"},
              "vars": appspec_task["vars"]},
@@ -103,6 +106,9 @@ def render_bundle_playbook(tmp_path, extra_vars):
     extra_vars = dict(extra_vars, ansible_python_interpreter=sys.executable)
     proc = subprocess.run(["ansible-playbook", "-i", "localhost,", str(path), "-e", json.dumps(extra_vars)],
                           cwd=REPO, env=env, capture_output=True, text=True, timeout=300, check=False)
+    if expect_failure:
+        assert proc.returncode != 0 and not (out / "appspec.yml").exists(), (proc.stdout + proc.stderr)[-3000:]
+        return proc.stdout + proc.stderr
     assert proc.returncode == 0, (proc.stdout + proc.stderr)[-3000:]
     return (out / "appspec.yml").read_text(), (out / "bundle.json").read_text()
 
@@ -173,6 +179,17 @@ def test_bundle_playbook_follows_the_site_settings_of_windows_web(tmp_path):
         "bluegreen_app": "shop", "version": "2", "windows_web_site_name": "Shop Site", "windows_web_site_port": 8080})
     assert yaml.safe_load(appspec)["files"] == [{"source": "site", "destination": "C:\\inetpub\\Shop Site"}]
     assert json.loads(settings)["site"] == "Shop Site" and json.loads(settings)["port"] == 8080
+
+
+@pytest.mark.parametrize("extra,words", [
+    ({"windows_web_site_path": "inetpub\\shop"}, ["site path inetpub\\shop"]),
+    ({"windows_web_health_path": "health"}, ["health path health"]),
+    ({"windows_web_site_port": 70000}, ["port 70000"]),
+])
+def test_bundle_playbook_refuses_bad_site_settings(tmp_path, extra, words):
+    out = render_bundle_playbook(tmp_path, {"bluegreen_app": "shop", "version": "2", **extra}, expect_failure=True)
+    for word in words:
+        assert word in " ".join(out.split()), out[-3000:]
 
 
 # --- the hook scripts -------------------------------------------------------------
