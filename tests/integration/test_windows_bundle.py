@@ -92,11 +92,13 @@ def render_bundle_playbook(tmp_path, extra_vars, expect_failure=False):
         "vars": {**play["vars"], "_bundle_app_dir": str(REPO / "app")},
         "tasks": [
             check,
-            {"name": "appspec", "ansible.builtin.copy": {"content": appspec_task["ansible.builtin.copy"]["content"],
-                                                          "dest": str(out / "appspec.yml"), "mode": "0644"},
+            {"name": "appspec",
+             "ansible.builtin.copy": {"content": appspec_task["ansible.builtin.copy"]["content"],
+                                      "dest": str(out / "appspec.yml"), "mode": "0644"},
              "vars": appspec_task["vars"]},
-            {"name": "settings", "ansible.builtin.copy": {"content": settings_task["ansible.builtin.copy"]["content"],
-                                                           "dest": str(out / "bundle.json"), "mode": "0644"}},
+            {"name": "settings",
+             "ansible.builtin.copy": {"content": settings_task["ansible.builtin.copy"]["content"],
+                                      "dest": str(out / "bundle.json"), "mode": "0644"}},
         ],
     }]
     path = tmp_path / "render.yml"

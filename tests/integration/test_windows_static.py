@@ -74,14 +74,14 @@ def test_reboot_handlers_read_only_results_of_their_own_flush():
     parts = segments(WEB)
     for handler in handlers:
         topics = {handler["name"], handler.get("listen", handler["name"])}
-        where = [i for i, part in enumerate(parts) for task, _ in part if topics & set(notified(task))]
+        where = [i for i, part in enumerate(parts) for task, _file in part if topics & set(notified(task))]
         assert where, "handler %r is never notified" % handler["name"]
         assert len(set(where)) == 1, (
             "handler %r is notified before different flushes (%s): its condition would see results of the first"
             % (handler["name"], sorted(set(where))))
         condition = str(handler.get("when", ""))
         registered_elsewhere = {
-            task["register"] for i, part in enumerate(parts) if i != where[0] for task, _ in part if "register" in task}
+            task["register"] for i, part in enumerate(parts) if i != where[0] for task, _file in part if "register" in task}
         stale = sorted(name for name in registered_elsewhere if name in condition)
         assert not stale, "handler %r reads %s, registered before another flush" % (handler["name"], stale)
 
@@ -132,7 +132,7 @@ def test_the_hosting_bundle_decision_for_each_case(tmp_path):
     """roles/windows_web/vars/main.yml's _windows_web_bundle_action, rendered by
     ansible-playbook from the shape win_powershell registers (output: a list)."""
     tasks = []
-    for i, (version, found, ancm, _) in enumerate(ACTIONS):
+    for i, (version, found, ancm, _expected) in enumerate(ACTIONS):
         tasks.append({
             "name": "case %d" % i,
             "ansible.builtin.debug": {"msg": "case %d: {{ _windows_web_bundle_action }}" % i},
