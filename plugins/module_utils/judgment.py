@@ -27,6 +27,9 @@ results, and the dimension values of an ALB and its target groups.
 from __future__ import annotations
 
 import math
+from datetime import datetime
+from datetime import timedelta
+from datetime import timezone
 
 from ansible_collections.bluegreen.aws.plugins.module_utils import statistics
 
@@ -113,7 +116,8 @@ def judge_error_rate(canary_errors, canary_requests, baseline_errors, baseline_r
     if significant and _beyond_margin(canary_rate, baseline_rate, margin):
         return dict(evidence, verdict=FAIL, reason=(
             f"canary error rate {_percent(canary_rate)} > baseline {_percent(baseline_rate)} "
-            f"by more than the margin (+{margin:.0%}), at {_percent(evidence['confidence'])} confidence"))
+            f"by more than the margin (+{margin:.0%}), at "
+            f"{confidence_text(evidence['confidence'], evidence['p_value'])} confidence"))
     why = "not significantly higher" if not significant else f"higher, but within the margin (+{margin:.0%})"
     return dict(evidence, verdict=PASS, reason=(
         f"canary error rate {_percent(canary_rate)} vs baseline {_percent(baseline_rate)}: {why}"))
@@ -144,7 +148,7 @@ def judge_latency(canary_samples, baseline_samples, confidence=0.95, margin=0.2,
     if significant and _beyond_margin(canary, baseline, margin):
         return dict(evidence, verdict=FAIL, reason=(
             f"canary latency (median {canary:.3f} s) > baseline (median {baseline:.3f} s) by more than the "
-            f"margin (+{margin:.0%}), at {_percent(evidence['confidence'])} confidence"))
+            f"margin (+{margin:.0%}), at {confidence_text(evidence['confidence'], evidence['p_value'])} confidence"))
     why = "not significantly higher" if not significant else f"higher, but within the margin (+{margin:.0%})"
     return dict(evidence, verdict=PASS, reason=(
         f"canary latency median {canary:.3f} s vs baseline {baseline:.3f} s: {why}"))
@@ -176,9 +180,17 @@ def _value(judgment, which):
     return f"{value:.3f} s"
 
 
+def confidence_text(confidence, p_value):
+    """``99.93% (p=0.0007)``; above 99.99% as ``>99.99%`` (a rounded 100% would claim certainty)."""
+    if confidence is None:
+        return "n/a (no test)"
+    shown = ">99.99%" if confidence > 0.9999 else _percent(confidence)
+    return f"{shown} (p={p_value:.2g})"
+
+
 def describe(judgment, canary_color, baseline_color):
     """One line: metric, verdict, both values, confidence reached and required."""
-    reached = "n/a" if judgment["confidence"] is None else _percent(judgment["confidence"])
+    reached = confidence_text(judgment["confidence"], judgment["p_value"])
     return (f"{judgment['metric']} {judgment['verdict']}: canary {canary_color} {_value(judgment, 'canary')}, "
             f"baseline {baseline_color} {_value(judgment, 'baseline')}, confidence {reached} "
             f"(required {judgment['required_confidence']:.0%}, margin +{judgment['margin']:.0%})")
@@ -263,3 +275,32 @@ def judge(read, metrics, confidence, error_rate_margin, latency_margin, min_requ
         judgments.append(judge_latency(canary["latency"], baseline["latency"], confidence, latency_margin,
                                        min_samples))
     return judgments
+
+
+def parse_time(text, name):
+    """An ISO 8601 time (``2026-12-02T07:30:00Z``; without a zone: UTC) as an aware datetime."""
+    try:
+        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00").replace("z", "+00:00"))
+    except (AttributeError, ValueError):
+        raise JudgmentError(f"{name} must be an ISO 8601 time like 2026-12-02T07:30:00Z, got {text!r}") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def time_window(now, window_seconds=None, start_time=None, end_time=None, period=60):
+    """``(start, end)``: the last ``window_seconds`` before ``now``, or ``start_time`` to ``end_time`` (default now).
+
+    Raises JudgmentError when the window is empty, in the future or shorter than one period.
+    """
+    if window_seconds is not None:
+        if window_seconds < period:
+            raise JudgmentError(f"window_seconds must be at least one period ({period} s), got {window_seconds!r}")
+        return now - timedelta(seconds=window_seconds), now
+    if start_time is None:
+        raise JudgmentError("give window_seconds, or start_time (and optionally end_time)")
+    start = parse_time(start_time, "start_time")
+    end = parse_time(end_time, "end_time") if end_time else now
+    if end <= start:
+        raise JudgmentError(f"end_time {end_time or 'now'} must be after start_time {start_time}")
+    if (end - start).total_seconds() < period:
+        raise JudgmentError(f"the window {start_time} - {end_time or 'now'} is shorter than one period ({period} s)")
+    return start, end

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import random
+from datetime import datetime
+from datetime import timedelta
+from datetime import timezone
 
 import pytest
 
@@ -159,3 +162,24 @@ def test_queries_and_results():
     assert read["baseline"] == dict(requests=0, errors=0, latency=[], periods=0)
     verdicts = judgment.judge(read, ["error_rate", "latency"], 0.95, 0.2, 0.2, 100, 5)
     assert [v["verdict"] for v in verdicts] == ["inconclusive", "inconclusive"]
+
+
+NOW = datetime(2026, 12, 2, 8, 0, tzinfo=timezone.utc)
+
+
+def test_time_window():
+    assert judgment.time_window(NOW, window_seconds=300) == (NOW - timedelta(seconds=300), NOW)
+    start, end = judgment.time_window(NOW, start_time="2026-12-02T07:50:00Z", end_time="2026-12-02T07:55:00+00:00")
+    assert (start.minute, end.minute) == (50, 55) and start.tzinfo is not None
+    assert judgment.time_window(NOW, start_time="2026-12-02T07:50:00")[1] == NOW
+
+
+@pytest.mark.parametrize("kwargs, word", [
+    (dict(window_seconds=30), "window_seconds"), (dict(), "window_seconds, or start_time"),
+    (dict(start_time="yesterday"), "start_time must be an ISO 8601"),
+    (dict(start_time="2026-12-02T07:50:00Z", end_time="2026-12-02T07:40:00Z"), "must be after"),
+    (dict(start_time="2026-12-02T07:59:30Z"), "shorter than one period"),
+])
+def test_time_window_refuses(kwargs, word):
+    with pytest.raises(judgment.JudgmentError, match=word):
+        judgment.time_window(NOW, **kwargs)
