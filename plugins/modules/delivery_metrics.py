@@ -49,8 +49,8 @@ options:
     default: 50
   registered_at:
     description:
-      - When each version's image or bundle was registered, C({version: ISO 8601 time}), for the lead time.
-        Versions missing here have no lead time.
+      - "When each version's image or bundle was registered, C({version: ISO 8601 time}), for the lead time.
+        Versions missing here have no lead time."
     type: dict
     default: {}
   since:

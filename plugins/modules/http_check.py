@@ -16,7 +16,7 @@ description:
     O(body), when given) or O(timeout) seconds pass, every O(interval) seconds. Refused
     connections, timeouts and other statuses are retried.
   - Returns RV(verdict) V(pass) or V(fail) with the evidence (each attempt, the last answer). It fails
-    the task only with O(fail_on_fail=true): a release flow decides what a failed hook means
+    the task only with O(fail_on_fail=true); otherwise a release flow decides what a failed hook means
     (it restores the traffic, see C(docs/HOOKS.md)).
   - In check mode nothing is sent; RV(verdict) is V(not_run) and RV(msg) says what would be asked.
 author:
