@@ -139,8 +139,8 @@ def judge_latency(canary_samples, baseline_samples, confidence=0.95, margin=0.2,
     evidence.update(p_value=test["p_value"], confidence=1.0 - test["p_value"], effect=_ratio(canary, baseline),
                     u=test["u1"], method=test["method"])
     alpha = _alpha(confidence)
-    if test["method"] == statistics.EXACT and statistics.minimum_exact_p(len(canary_samples),
-                                                                          len(baseline_samples)) >= alpha:
+    smallest_p = statistics.minimum_exact_p(len(canary_samples), len(baseline_samples))
+    if test["method"] == statistics.EXACT and smallest_p >= alpha:
         return dict(evidence, verdict=INCONCLUSIVE, reason=(
             f"{len(canary_samples)} and {len(baseline_samples)} samples can never reach "
             f"{confidence:.0%} confidence; a longer window gives more samples"))

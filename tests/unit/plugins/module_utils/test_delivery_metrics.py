@@ -23,8 +23,8 @@ HISTORY = [
     op("deploy 2 to blue (ami) and switch (100%)", "13:00:00", "13:10:00", "succeeded"),
     op("rollback to green", "12:01:00", "12:01:20", "succeeded"),
     op("switch to blue (10% > 100%)", "12:00:00", "12:01:30", "aborted"),
-    op("switch to blue (10% > 100%)", "11:00:00", "11:02:00", "rolled_back", steps=[dict(weight=10, pause=60),
-                                                                                   dict(weight=100)]),
+    op("switch to blue (10% > 100%)", "11:00:00", "11:02:00", "rolled_back",
+       steps=[dict(weight=10, pause=60), dict(weight=100)]),
     op("switch to green (100%)", "10:00:00", "10:00:05", "succeeded"),
 ]
 

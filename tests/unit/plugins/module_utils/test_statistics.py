@@ -148,8 +148,9 @@ def test_u_exact_refuses_ties():
         statistics.mann_whitney_u([1, 2, 2], [3, 4], method="exact")
 
 
-@pytest.mark.parametrize("x, y, word", [([], [1], "both samples"), ([1, "a"], [2], "numbers"),
-                                         ([1, float("nan")], [2], "numbers")])
+@pytest.mark.parametrize("x, y, word", [
+    ([], [1], "both samples"), ([1, "a"], [2], "numbers"), ([1, float("nan")], [2], "numbers"),
+])
 def test_u_refuses_bad_samples(x, y, word):
     with pytest.raises(ValueError, match=word):
         statistics.mann_whitney_u(x, y)
