@@ -61,7 +61,7 @@ def test_more_errors_than_requests_is_inconclusive():
 
 def _latencies(seed, n, center, spread=0.01):
     rng = random.Random(seed)
-    return [rng.gauss(center, spread) for _ in range(n)]
+    return [rng.gauss(center, spread) for _index in range(n)]
 
 
 def test_slower_canary_fails_naming_both_medians():
@@ -130,8 +130,8 @@ def test_validate_names_the_bad_value(change, word):
 
 def test_validate_accepts_defaults():
     judgment.validate(**OPTIONS)
-    judgment.validate(**dict(OPTIONS, period=300))
-    judgment.validate(**dict(OPTIONS, period=10))
+    judgment.validate(**{**OPTIONS, "period": 300})
+    judgment.validate(**{**OPTIONS, "period": 10})
 
 
 def test_dimensions_from_arns():
