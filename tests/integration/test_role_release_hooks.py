@@ -1,5 +1,8 @@
 """The release_hooks role, run by ansible-playbook as a release flow would, against local HTTP servers
 (127.0.0.1, free ports, stopped by each test) and task files of a user's. No AWS call is made.
+
+The play sets the AWS group's module_defaults as a release flow does: bluegreen.aws.http_check is not
+in that group (it takes no AWS options), so they do not reach it.
 """
 
 from __future__ import annotations
@@ -20,6 +23,9 @@ PLAYBOOK = """
   hosts: localhost
   connection: local
   gather_facts: false
+  module_defaults:            # as a release flow sets them: http_check is not an AWS module, not in the group
+    group/bluegreen.aws.aws:
+      region: us-east-1
   tasks:
     - name: Run the hooks
       ansible.builtin.include_role:
