@@ -27,14 +27,19 @@ description:
 author:
   - bluegreen.aws maintainers (@bluegreen-aws)
 options:
+  application:
+    description:
+      - The application; names the load balancer V({application}-alb) and the target groups
+        V({application}-blue) and V({application}-green) by the project's convention, unless
+        O(load_balancer_name) or O(target_groups) say otherwise.
+      - Required unless both O(load_balancer_name) and O(target_groups) are given.
+    type: str
   load_balancer_name:
     description: Name or ARN of the Application Load Balancer in front of both colors.
     type: str
-    required: true
   target_groups:
     description: The two target groups of the application.
     type: dict
-    required: true
     suboptions:
       blue:
         description: Name or ARN of the blue target group.
@@ -125,6 +130,12 @@ attributes:
 """
 
 EXAMPLES = r"""
+- name: Judge green against blue over the last 10 minutes (web-alb, web-blue, web-green by convention)
+  bluegreen.aws.canary_judgment:
+    application: web
+    canary_color: green
+    window_seconds: 600
+
 - name: Judge green (10% canary) against blue over the step's pause
   bluegreen.aws.canary_judgment:
     load_balancer_name: web-alb
@@ -249,8 +260,9 @@ ROLES = ("canary", "baseline")
 
 def argument_spec():
     return dict(
-        load_balancer_name=dict(type="str", required=True),
-        target_groups=dict(type="dict", required=True, options=dict(
+        application=dict(type="str"),
+        load_balancer_name=dict(type="str"),
+        target_groups=dict(type="dict", options=dict(
             blue=dict(type="str", required=True), green=dict(type="str", required=True))),
         canary_color=dict(type="str", required=True, choices=["blue", "green"]),
         window_seconds=dict(type="int"),
@@ -267,6 +279,14 @@ def argument_spec():
         inconclusive=dict(type="str", choices=["pass", "fail"], default="fail"),
         fail_on_fail=dict(type="bool", default=False),
     )
+
+
+def traffic_path(params):
+    """``(load_balancer_name, target_groups)``: as given, else by convention from ``application``; None when neither."""
+    app = params["application"]
+    load_balancer = params["load_balancer_name"] or (f"{app}-alb" if app else None)
+    target_groups = params["target_groups"] or ({c: f"{app}-{c}" for c in ("blue", "green")} if app else None)
+    return load_balancer, target_groups
 
 
 def dimensions(client, load_balancer_name, target_groups):
@@ -307,8 +327,11 @@ def main():
     params = module.params
     canary_color = params["canary_color"]
     baseline_color = "blue" if canary_color == "green" else "green"
-    if params["target_groups"]["blue"] == params["target_groups"]["green"]:
-        module.fail_json(msg=f"target_groups.blue and target_groups.green are the same: {params['target_groups']['blue']}")
+    load_balancer_name, target_groups = traffic_path(params)
+    if not load_balancer_name or not target_groups:
+        module.fail_json(msg="application is required unless load_balancer_name and target_groups are both given")
+    if target_groups["blue"] == target_groups["green"]:
+        module.fail_json(msg=f"target_groups.blue and target_groups.green are the same: {target_groups['blue']}")
     try:
         judgment.validate(params["confidence"], params["error_rate_margin"], params["latency_margin"],
                           params["min_requests"], params["min_samples"], params["period"], params["metrics"],
@@ -319,8 +342,7 @@ def main():
         module.fail_json(msg=str(e))
 
     try:
-        load_balancer, by_color = dimensions(module.client("elbv2"), params["load_balancer_name"],
-                                             params["target_groups"])
+        load_balancer, by_color = dimensions(module.client("elbv2"), load_balancer_name, target_groups)
         queries = judgment.metric_queries(
             load_balancer, dict(canary=by_color[canary_color], baseline=by_color[baseline_color]),
             params["period"], params["latency_statistic"])

@@ -47,12 +47,12 @@ def bluegreen_stack(aws):
     subnets = [ec2.create_subnet(VpcId=vpc_id, CidrBlock=cidr, AvailabilityZone=zone)["Subnet"]["SubnetId"]
                for cidr, zone in (("10.30.1.0/24", "us-east-1a"), ("10.30.2.0/24", "us-east-1b"))]
     name = f"web-{suffix}"
-    lb_arn = elbv2.create_load_balancer(Name=name, Subnets=subnets, Type="application")["LoadBalancers"][0][
+    lb_arn = elbv2.create_load_balancer(Name=f"{name}-alb", Subnets=subnets, Type="application")["LoadBalancers"][0][
         "LoadBalancerArn"]
     arns = {color: elbv2.create_target_group(Name=f"{name}-{color}", Protocol="HTTP", Port=80, VpcId=vpc_id,
                                              TargetType="instance")["TargetGroups"][0]["TargetGroupArn"]
             for color in ("blue", "green")}
-    return dict(load_balancer_name=name, load_balancer_arn=lb_arn, target_group_arns=arns,
+    return dict(application=name, load_balancer_name=f"{name}-alb", load_balancer_arn=lb_arn, target_group_arns=arns,
                 target_group_names={color: f"{name}-{color}" for color in arns})
 
 
@@ -162,6 +162,16 @@ def test_bad_input_is_refused_before_any_call(run_module, bluegreen_stack, aws_c
     ok, result = judge(run_module, bluegreen_stack, **extra)
     assert not ok and words in result["msg"]
     assert aws_calls.operations() == []
+
+
+def test_application_names_the_traffic_path_by_convention(run_module, bluegreen_stack, aws):
+    write_metrics(aws, bluegreen_stack, "blue", requests=500, errors=5, latency=0.20)
+    write_metrics(aws, bluegreen_stack, "green", requests=500, errors=15, latency=0.20)
+    ok, result = run_module(canary_judgment.main, dict(
+        application=bluegreen_stack["application"], canary_color="green", window_seconds=900))
+    assert ok and result["verdict"] == "fail"
+    ok, result = run_module(canary_judgment.main, dict(canary_color="green", window_seconds=900))
+    assert not ok and "application is required" in result["msg"]
 
 
 def test_missing_target_group_is_named(run_module, bluegreen_stack):
