@@ -13,6 +13,8 @@ characters, no line breaks).
 from __future__ import annotations
 
 import re
+from datetime import datetime
+from datetime import timezone
 
 FIELDS = ("application", "operation", "from_color", "to_color", "weights", "version", "holder", "outcome",
           "duration", "stopped_by", "detail", "started_at", "ended_at")
@@ -42,9 +44,22 @@ def weights_text(weights):
     return " / ".join(f"{color} {weights[color]}%" for color in sorted(weights))
 
 
+def _seconds_between(start, end):
+    """Seconds from one ISO 8601 time to another, or None when either is missing or unreadable."""
+    try:
+        times = [datetime.fromisoformat(str(t).replace("Z", "+00:00")) for t in (start, end)]
+        times = [t if t.tzinfo else t.replace(tzinfo=timezone.utc) for t in times]
+    except ValueError:
+        return None
+    return max(0.0, (times[1] - times[0]).total_seconds())
+
+
 def message(fields):
-    """The JSON body: every field of ``FIELDS`` (missing ones as null)."""
-    return {key: fields.get(key) for key in FIELDS}
+    """The JSON body: every field of ``FIELDS`` (missing ones as null); the duration from the times when not given."""
+    body = {key: fields.get(key) for key in FIELDS}
+    if body["duration"] is None and body["started_at"] and body["ended_at"]:
+        body["duration"] = _seconds_between(body["started_at"], body["ended_at"])
+    return body
 
 
 def subject(body):

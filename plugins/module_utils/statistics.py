@@ -103,7 +103,7 @@ def u_distribution(m, n):
     """
     m, n = min(m, n), max(m, n)
     size = m * n + 1
-    counts = [0] * (size + n + m + 1)
+    counts = [0] * size  # power series: the coefficients up to m*n do not depend on any higher one
     counts[0] = 1
     for i in range(1, m + 1):
         shift = n + i

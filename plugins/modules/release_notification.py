@@ -53,7 +53,7 @@ options:
     description: Who ran it (the lock holder).
     type: str
   duration:
-    description: How long it took, in seconds.
+    description: How long it took, in seconds; by default from O(started_at) to O(ended_at) when both are given.
     type: float
   started_at:
     description: When it started (ISO 8601).

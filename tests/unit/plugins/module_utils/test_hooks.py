@@ -115,6 +115,14 @@ def test_message_has_every_field():
     assert set(body) == set(notification.FIELDS) and body["version"] is None and "extra" not in body
 
 
+def test_duration_from_the_times_when_not_given():
+    body = notification.message(dict(started_at="2026-12-02T07:40:00Z", ended_at="2026-12-02T07:42:05Z"))
+    assert body["duration"] == 125.0
+    assert notification.message(dict(started_at="2026-12-02T07:40:00Z", ended_at="later"))["duration"] is None
+    assert notification.message(dict(duration=3, started_at="2026-12-02T07:40:00Z",
+                                     ended_at="2026-12-02T07:42:05Z"))["duration"] == 3
+
+
 def test_text():
     body = notification.message(dict(application="web", operation="rollback to blue", outcome="succeeded",
                                      from_color="green", to_color="blue", weights=dict(blue=100, green=0),
