@@ -24,8 +24,9 @@ text the playbooks write:
 Definitions (``docs/JUDGMENT.md``):
 
 - a *deployment* is a switch or a deploy that goes live and reached
-  production: outcome succeeded, rolled_back or aborted (``failed`` means the
-  flow stopped before production changed; unfinished runs are not counted);
+  production: outcome succeeded, rolled_back, aborted or force_unlocked (a run
+  removed by a force unlock, counted as aborted); ``failed`` means the flow
+  stopped before production changed; unfinished runs are not counted;
 - *deployment frequency*: successful deployments per day of the period;
 - *change failure rate*: deployments rolled back or aborted, or rolled back
   by the next operation that changed production (a rollback), / deployments;
@@ -47,8 +48,9 @@ from datetime import timezone
 SWITCH, DEPLOY, DELIVER, ROLLBACK, DRILL, FINALIZE, OTHER = (
     "switch", "deploy", "deliver", "rollback", "drill", "finalize", "other")
 LIVE_KINDS = (SWITCH, DEPLOY)
-REACHED_PRODUCTION = ("succeeded", "rolled_back", "aborted")
-FAILED_CHANGE = ("rolled_back", "aborted")
+# force_unlocked: the run was removed by a force unlock (a killed canary); counted as aborted.
+REACHED_PRODUCTION = ("succeeded", "rolled_back", "aborted", "force_unlocked")
+FAILED_CHANGE = ("rolled_back", "aborted", "force_unlocked")
 NAMESPACE = "bluegreen.aws"
 
 _PATTERNS = (
@@ -131,7 +133,7 @@ def _restore(entry, later):
     """
     if entry["outcome"] in FAILED_CHANGE:
         end = entry["released"]
-        if entry["outcome"] == "aborted":
+        if entry["outcome"] != "rolled_back":
             for after in later:  # the rollback that aborted it ended the outage
                 if after["kind"] == ROLLBACK and after["outcome"] == "succeeded" and after["released"]:
                     end = after["released"]

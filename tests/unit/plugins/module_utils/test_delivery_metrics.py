@@ -93,6 +93,17 @@ def test_a_later_deployment_is_not_a_rollback_of_the_earlier_one():
     assert metrics["change_failures"] == 1 and metrics["time_to_restore"]["median"] == 60.0
 
 
+def test_a_force_unlocked_canary_counts_as_aborted_until_the_rollback():
+    """As the lock history shows a killed canary removed by a force unlock (with ``by`` and ``reason``)."""
+    history = [
+        op("rollback to blue", "10:12:00", "10:12:30", "succeeded"),
+        op("switch to green (10% > 100%)", "10:00:00", "10:10:00", "force_unlocked", by="bob", reason="killed run"),
+    ]
+    metrics = dm.compute(history, SINCE, UNTIL)
+    assert metrics["deployments"] == 1 and metrics["change_failure_rate"] == 1.0
+    assert metrics["time_to_restore"]["median"] == 750.0  # 10:00:00 -> the rollback's end 10:12:30
+
+
 def test_failed_attempts_unfinished_and_other_kinds_are_not_deployments():
     history = [
         op("switch to green (100%)", "10:00:00", "10:00:01", "failed"),
