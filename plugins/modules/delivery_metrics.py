@@ -119,7 +119,7 @@ metrics:
       description: Length of the period in days.
       type: float
     deployments:
-      description: Switches and deploys that went live and reached production (succeeded, rolled back or aborted).
+      description: Switches and deploys that went live and reached production (succeeded, rolled back, aborted or force-unlocked).
       type: int
     successful_deployments:
       description: Deployments that succeeded.
