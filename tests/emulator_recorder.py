@@ -1,0 +1,66 @@
+"""Count the AWS calls that reach the embedded AWS, with moto's request recorder.
+
+The recorder sees every request of every process (ansible-playbook forks
+included), so "zero write calls" is measured at the emulator, not guessed from
+``changed``. The operation of a request is ``Action=`` in its query string or
+form body (EC2, ELBv2, IAM, Auto Scaling, CloudWatch, STS), its
+``X-Amz-Target`` header (CodeDeploy, CodePipeline, ACM, SSM, Logs), or, for S3,
+its method and path.
+"""
+
+import base64
+import json
+import urllib.parse
+import urllib.request
+
+READ_PREFIXES = ("Describe", "List", "Get", "Head", "BatchGet", "Lookup")
+
+
+def _post(url):
+    req = urllib.request.Request(url, data=b"", method="POST")
+    with urllib.request.urlopen(req, timeout=30) as resp:
+        resp.read()
+
+
+def operation(entry):
+    """``(service-ish, operation, is_write)`` of one recorded request."""
+    headers = {k.lower(): v for k, v in (entry.get("headers") or {}).items()}
+    body = entry.get("body") or ""
+    if entry.get("body_encoded"):
+        body = base64.b64decode(body).decode("utf-8", "replace")
+    url = urllib.parse.urlsplit(entry["url"])
+    target = headers.get("x-amz-target")
+    if target:
+        service, _, op = target.rpartition(".")
+        return service, op, not op.startswith(READ_PREFIXES)
+    params = urllib.parse.parse_qs(url.query)
+    if "application/x-www-form-urlencoded" in headers.get("content-type", ""):
+        params.update(urllib.parse.parse_qs(body))
+    if "Action" in params:
+        op = params["Action"][0]
+        credential = headers.get("authorization", "")
+        service = credential.split("/")[3] if credential.count("/") >= 3 else "?"
+        return service, op, not op.startswith(READ_PREFIXES)
+    method = entry.get("method", "GET").upper()
+    return "s3", "%s %s" % (method, url.path + ("?" + url.query if url.query else "")), method not in ("GET", "HEAD")
+
+
+class Recorder:
+    def __init__(self, url):
+        self.url = url.rstrip("/")
+
+    def start(self):
+        _post(self.url + "/moto-api/recorder/reset-recording")
+        _post(self.url + "/moto-api/recorder/start-recording")
+
+    def stop(self):
+        _post(self.url + "/moto-api/recorder/stop-recording")
+
+    def requests(self):
+        with urllib.request.urlopen(self.url + "/moto-api/recorder/download-recording", timeout=60) as resp:
+            text = resp.read().decode()
+        entries = [json.loads(line) for line in text.splitlines() if line.strip()]
+        return [operation(e) for e in entries if "/moto-api/" not in e.get("url", "")]
+
+    def writes(self):
+        return [(service, op) for service, op, write in self.requests() if write]
