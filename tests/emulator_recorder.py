@@ -24,6 +24,12 @@ def _post(url):
 
 def operation(entry):
     """``(service-ish, operation, is_write)`` of one recorded request."""
+    service, op, write, _params = call(entry)
+    return service, op, write
+
+
+def call(entry):
+    """``(service-ish, operation, is_write, form parameters)`` of one recorded request."""
     headers = {k.lower(): v for k, v in (entry.get("headers") or {}).items()}
     body = entry.get("body") or ""
     if entry.get("body_encoded"):
@@ -32,7 +38,7 @@ def operation(entry):
     target = headers.get("x-amz-target")
     if target:
         service, _, op = target.rpartition(".")
-        return service, op, not op.startswith(READ_PREFIXES)
+        return service, op, not op.startswith(READ_PREFIXES), {}
     params = urllib.parse.parse_qs(url.query)
     if "application/x-www-form-urlencoded" in headers.get("content-type", ""):
         params.update(urllib.parse.parse_qs(body))
@@ -40,9 +46,9 @@ def operation(entry):
         op = params["Action"][0]
         credential = headers.get("authorization", "")
         service = credential.split("/")[3] if credential.count("/") >= 3 else "?"
-        return service, op, not op.startswith(READ_PREFIXES)
+        return service, op, not op.startswith(READ_PREFIXES), {k: v[0] for k, v in params.items()}
     method = entry.get("method", "GET").upper()
-    return "s3", "%s %s" % (method, url.path + ("?" + url.query if url.query else "")), method not in ("GET", "HEAD")
+    return "s3", "%s %s" % (method, url.path + ("?" + url.query if url.query else "")), method not in ("GET", "HEAD"), {}
 
 
 class Recorder:
@@ -56,11 +62,15 @@ class Recorder:
     def stop(self):
         _post(self.url + "/moto-api/recorder/stop-recording")
 
-    def requests(self):
+    def calls(self):
+        """Every recorded AWS request, in order, as ``(service, operation, is_write, form parameters)``."""
         with urllib.request.urlopen(self.url + "/moto-api/recorder/download-recording", timeout=60) as resp:
             text = resp.read().decode()
         entries = [json.loads(line) for line in text.splitlines() if line.strip()]
-        return [operation(e) for e in entries if "/moto-api/" not in e.get("url", "")]
+        return [call(e) for e in entries if "/moto-api/" not in e.get("url", "")]
+
+    def requests(self):
+        return [c[:3] for c in self.calls()]
 
     def writes(self):
         return [(service, op) for service, op, write in self.requests() if write]
