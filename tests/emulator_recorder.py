@@ -37,7 +37,7 @@ def call(entry):
     url = urllib.parse.urlsplit(entry["url"])
     target = headers.get("x-amz-target")
     if target:
-        service, _, op = target.rpartition(".")
+        service, _dot, op = target.rpartition(".")
         return service, op, not op.startswith(READ_PREFIXES), {}
     params = urllib.parse.parse_qs(url.query)
     if "application/x-www-form-urlencoded" in headers.get("content-type", ""):

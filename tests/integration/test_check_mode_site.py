@@ -63,8 +63,10 @@ def test_provisioned_stack_with_a_certificate_shows_the_https_conversion(stack):
         out, _calls = checked(stack, "site.yml")
     finally:
         stack.extra = []
-    assert "create the HTTPS production listener on 443, forwarding as port 80 does now" in out
-    assert "redirect to HTTPS:443 (HTTP_301)" in out
+    # The diff of the listeners: 443 added with port 80's forwarding, 80 becomes the redirect.
+    diff = out.split("Serve HTTPS with the certificate")[1].split("TASK [")[0]
+    assert "+    '443':" in diff and "+        - forward to %s-blue" % APP in diff, diff
+    assert "-        - forward to %s-blue\n+        - redirect to HTTPS:443 (HTTP_301)" % APP in diff, diff
     assert [l["Protocol"] for l in stack.elbv2().describe_listeners(
         LoadBalancerArn=stack.listener(80)["LoadBalancerArn"])["Listeners"]] == ["HTTP", "HTTP"]
 
