@@ -10,6 +10,9 @@ its method and path.
 
 import base64
 import json
+import os
+import sys
+import tempfile
 import urllib.parse
 import urllib.request
 
@@ -51,9 +54,21 @@ def call(entry):
     return "s3", "%s %s" % (method, url.path + ("?" + url.query if url.query else "")), method not in ("GET", "HEAD"), {}
 
 
+def _own_recording_file():
+    """moto writes the recording to ./moto_recording by default: two test processes in one
+    directory (pytest -n) would read each other's requests. Give this process a file of its own
+    (the test emulator runs in this process, so its recorder is patched too)."""
+    path = os.path.join(tempfile.gettempdir(), "bluegreen-moto-recording-%d" % os.getpid())
+    os.environ["MOTO_RECORDER_FILEPATH"] = path
+    moto_api = sys.modules.get("moto.moto_api")
+    if moto_api is not None:
+        moto_api.recorder._location = path  # pylint: disable=protected-access
+
+
 class Recorder:
     def __init__(self, url):
         self.url = url.rstrip("/")
+        _own_recording_file()
 
     def start(self):
         _post(self.url + "/moto-api/recorder/reset-recording")

@@ -66,7 +66,8 @@ def test_certificate_converts_in_place_keeping_the_live_color(stack):
         _rc, out = stack.playbook("site.yml")
     finally:
         stack.extra = []
-    assert "https://" in out and "served over plain HTTP" not in out
+    assert "https://%s" % stack.elbv2().describe_load_balancers(Names=[APP + "-alb"])["LoadBalancers"][0]["DNSName"] in out
+    assert "WARNING: %s is served over plain HTTP" % APP not in out
 
     found = listeners(stack)
     assert sorted(found) == [80, 443, 8080]
