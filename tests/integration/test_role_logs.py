@@ -22,6 +22,7 @@ real AWS only. The tests share one stack and run in file order.
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -153,6 +154,82 @@ def test_access_logs_can_be_turned_off(stack):
     _, out = stack.playbook("playbooks/site.yml")
     assert recap(out)["changed"] == 1, out[-6000:]
     assert alb_attributes(stack)["access_logs.s3.enabled"] == "true"
+
+
+ROLES_PLAYBOOK = """
+- name: The log parts of the stack
+  hosts: applications
+  gather_facts: false
+  module_defaults:
+    group/bluegreen.aws.aws:
+      region: "{{ bluegreen_region }}"
+      endpoint_url: "{{ bluegreen_endpoint_url }}"
+      access_key: "{{ bluegreen_access_key }}"
+      secret_key: "{{ bluegreen_secret_key }}"
+  tasks:
+    - name: Artifact and log buckets
+      ansible.builtin.include_role:
+        name: bluegreen.aws.artifacts
+    - name: Instance role
+      ansible.builtin.include_role:
+        name: bluegreen.aws.iam
+    - name: Log groups
+      ansible.builtin.include_role:
+        name: bluegreen.aws.monitoring
+        tasks_from: log_groups
+"""
+
+
+def test_check_mode_shows_the_changes_and_writes_nothing(stack, tmp_path):
+    playbook = tmp_path / "logs.yml"
+    playbook.write_text(ROLES_PLAYBOOK)
+    _, out = stack.playbook(str(playbook), "--check", "--diff", "-e", "bluegreen_log_retention_days=60",
+                            "-e", "artifacts_lock_history_days=400", "-e", "artifacts_access_logs_retention_days=30")
+    assert recap(out)["changed"] >= 3, out[-6000:]
+    assert {g["retentionInDays"] for g in log_groups(stack).values()} == {14}
+    assert lifecycle(stack, ARTIFACT_BUCKET)["lock-history"]["NoncurrentVersionExpiration"]["NoncurrentDays"] == 365
+    assert lifecycle(stack, LOG_BUCKET)["access-logs"]["Expiration"]["Days"] == 90
+
+
+WHERE_PLAYBOOK = """
+- name: Where the logs are
+  hosts: applications
+  gather_facts: false
+  module_defaults:
+    group/bluegreen.aws.aws:
+      region: "{{ bluegreen_region }}"
+      endpoint_url: "{{ bluegreen_endpoint_url }}"
+      access_key: "{{ bluegreen_access_key }}"
+      secret_key: "{{ bluegreen_secret_key }}"
+  tasks:
+    - name: Read them
+      ansible.builtin.include_role:
+        name: bluegreen.aws.monitoring
+        tasks_from: logs
+      vars:
+        monitoring_logs_start: "2026-12-02T08:00:00Z"
+    - name: Show them
+      ansible.builtin.debug:
+        msg: "LOGS={{ monitoring_logs | to_json }}"
+    - name: Show the summary
+      ansible.builtin.debug:
+        var: monitoring_logs_summary
+"""
+
+
+def test_status_and_rollback_can_say_where_the_logs_are(stack, tmp_path):
+    """monitoring tasks_from logs: the groups (all exist), the stream prefixes, the access-log place, the window."""
+    playbook = tmp_path / "where.yml"
+    playbook.write_text(WHERE_PLAYBOOK)
+    _, out = stack.playbook(str(playbook), "--check")
+    assert recap(out)["changed"] == 0, out[-4000:]
+    logs = json.loads(re.search(r'"msg": "LOGS=(\{.*\})"', out).group(1).replace('\\"', '"'))
+    assert logs["groups"] == dict(zip(("iis", "application", "codedeploy", "windows-events"), GROUPS))
+    assert logs["missing"] == [] and set(logs["retention_days"].values()) == {14}
+    assert logs["stream_prefixes"] == {"blue": "blue/", "green": "green/"}
+    assert logs["access_logs"] == "%s/%s" % (LOG_BUCKET, PREFIX)
+    assert "Logs of web from 2026-12-02T08:00:00Z to now (UTC)" in out
+    assert "CloudWatch Logs /bluegreen/web/iis" in out and "ALB access logs: s3://%s/%s/" % (LOG_BUCKET, PREFIX) in out
 
 
 def test_teardown_deletes_the_log_groups_and_the_log_bucket(stack):
