@@ -188,12 +188,12 @@ def test_every_module_and_option_the_role_uses_exists_in_the_installed_collectio
             assert not missing, "%s: %s has no option %s" % (path.name, modules[0], sorted(missing))
             used.append((path.name, modules[0], task[modules[0]]))
     # Installed idempotently by win_package (creates_service), never by an msiexec command.
-    installs = [args for _, module, args in used if module == "ansible.windows.win_package"]
+    installs = [args for _name, module, args in used if module == "ansible.windows.win_package"]
     assert installs and all(args.get("creates_service") == "{{ _cloudwatch_agent_service }}" for args in installs)
-    assert not any(module in ("ansible.windows.win_command", "ansible.windows.win_shell") for _, module, _ in used)
+    assert not any(module in ("ansible.windows.win_command", "ansible.windows.win_shell") for _name, module, _args in used)
     assert "msiexec" not in "".join(p.read_text() for p in (ROLE / "tasks").glob("*.yml")).lower()
     # Windows modules only in the Windows task files; main.yml runs on the controller.
-    assert {name for name, module, _ in used} <= {"install.yml", "configure.yml", "verify.yml"}
+    assert {name for name, _module, _args in used} <= {"install.yml", "configure.yml", "verify.yml"}
 
 
 def test_ansible_lint_passes_on_the_role_and_the_packer_playbook():

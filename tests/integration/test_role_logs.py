@@ -146,16 +146,16 @@ def test_instance_role_may_write_to_those_groups_only(stack):
 
 
 def test_site_again_changes_nothing(stack):
-    _, out = stack.playbook("site.yml")
+    out = stack.playbook("site.yml")[1]
     assert recap(out)["changed"] == 0, out[-6000:]
 
 
 def test_access_logs_can_be_turned_off(stack):
     """bluegreen_access_logs=false: the ALB stops logging (its attribute reads false), and nothing else moves."""
-    _, out = stack.playbook("playbooks/site.yml", "-e", "bluegreen_access_logs=false")
+    out = stack.playbook("playbooks/site.yml", "-e", "bluegreen_access_logs=false")[1]
     assert recap(out)["changed"] == 1, out[-6000:]
     assert alb_attributes(stack)["access_logs.s3.enabled"] == "false"
-    _, out = stack.playbook("playbooks/site.yml")
+    out = stack.playbook("playbooks/site.yml")[1]
     assert recap(out)["changed"] == 1, out[-6000:]
     assert alb_attributes(stack)["access_logs.s3.enabled"] == "true"
 
@@ -187,8 +187,8 @@ ROLES_PLAYBOOK = """
 def test_check_mode_shows_the_changes_and_writes_nothing(stack, tmp_path):
     playbook = tmp_path / "logs.yml"
     playbook.write_text(ROLES_PLAYBOOK)
-    _, out = stack.playbook(str(playbook), "--check", "--diff", "-e", "bluegreen_log_retention_days=60",
-                            "-e", "artifacts_lock_history_days=400", "-e", "artifacts_access_logs_retention_days=30")
+    out = stack.playbook(str(playbook), "--check", "--diff", "-e", "bluegreen_log_retention_days=60",
+                         "-e", "artifacts_lock_history_days=400", "-e", "artifacts_access_logs_retention_days=30")[1]
     # The retention change is reported (amazon.aws.cloudwatchlogs_log_group would write it even in check mode,
     # so the role reports it instead); community.aws.s3_lifecycle has no check mode: skipped, never written.
     assert recap(out)["changed"] >= 1, out[-6000:]
@@ -228,7 +228,7 @@ def test_status_and_rollback_can_say_where_the_logs_are(stack, tmp_path):
     """monitoring tasks_from logs: the groups (all exist), the stream prefixes, the access-log place, the window."""
     playbook = tmp_path / "where.yml"
     playbook.write_text(WHERE_PLAYBOOK)
-    _, out = stack.playbook(str(playbook), "--check")
+    out = stack.playbook(str(playbook), "--check")[1]
     assert recap(out)["changed"] == 0, out[-4000:]
     logs = json.loads(re.search(r'"msg": "LOGS=(\{.*\})"', out).group(1).replace('\\"', '"'))
     assert logs["groups"] == dict(zip(("iis", "application", "codedeploy", "windows-events"), GROUPS))
