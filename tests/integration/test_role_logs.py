@@ -22,7 +22,6 @@ real AWS only. The tests share one stack and run in file order.
 from __future__ import annotations
 
 import json
-import re
 
 import pytest
 
@@ -187,7 +186,7 @@ ROLES_PLAYBOOK = """
 def test_check_mode_shows_the_changes_and_writes_nothing(stack, tmp_path):
     playbook = tmp_path / "logs.yml"
     playbook.write_text(ROLES_PLAYBOOK)
-    out = stack.playbook(str(playbook), "--check", "--diff", "-e", "bluegreen_log_retention_days=60",
+    out = stack.playbook(str(playbook), "--check", "--diff", "-e", "monitoring_log_retention_days=60",
                          "-e", "artifacts_lock_history_days=400", "-e", "artifacts_access_logs_retention_days=30")[1]
     # The retention change is reported (amazon.aws.cloudwatchlogs_log_group would write it even in check mode,
     # so the role reports it instead); community.aws.s3_lifecycle has no check mode: skipped, never written.
@@ -215,9 +214,14 @@ WHERE_PLAYBOOK = """
         tasks_from: logs
       vars:
         monitoring_logs_start: "2026-12-02T08:00:00Z"
-    - name: Show them
-      ansible.builtin.debug:
-        msg: "LOGS={{ monitoring_logs | to_json }}"
+    - name: Keep them for the test
+      ansible.builtin.copy:
+        content: "{{ monitoring_logs | to_json }}"
+        dest: "{{ logs_file }}"
+        mode: "0600"
+      delegate_to: localhost
+      check_mode: false
+      changed_when: false
     - name: Show the summary
       ansible.builtin.debug:
         var: monitoring_logs_summary
@@ -228,9 +232,10 @@ def test_status_and_rollback_can_say_where_the_logs_are(stack, tmp_path):
     """monitoring tasks_from logs: the groups (all exist), the stream prefixes, the access-log place, the window."""
     playbook = tmp_path / "where.yml"
     playbook.write_text(WHERE_PLAYBOOK)
-    out = stack.playbook(str(playbook), "--check")[1]
+    logs_file = tmp_path / "logs.json"
+    out = stack.playbook(str(playbook), "--check", "-e", "logs_file=%s" % logs_file)[1]
     assert recap(out)["changed"] == 0, out[-4000:]
-    logs = json.loads(re.search(r'"msg": "LOGS=(\{.*\})"', out).group(1).replace('\\"', '"'))
+    logs = json.loads(logs_file.read_text())
     assert logs["groups"] == dict(zip(("iis", "application", "codedeploy", "windows-events"), GROUPS))
     assert logs["missing"] == [] and set(logs["retention_days"].values()) == {14}
     assert logs["stream_prefixes"] == {"blue": "blue/", "green": "green/"}
