@@ -81,6 +81,25 @@ def aws(emulator_server):
     return emulator_server
 
 
+@pytest.fixture(scope="module")
+def role_playbook(emulator_server, tmp_path_factory):
+    """``role_playbook(*roles, show=None, **variables)`` -> ``run(*args, **extra_vars)`` -> ``(rc, output)``.
+
+    The one playbook of the role tests (playbook_stack.RolePlaybook): the roles
+    applied in order on localhost against this worker's emulator, ``variables``
+    as extra vars on every run. Module scope: the tests of a module share what
+    the runs build (no reset between them; a module that needs a clean
+    emulator resets it once in its own fixture).
+    """
+    from playbook_stack import RolePlaybook
+
+    def make(*roles, **options):
+        directory = tmp_path_factory.mktemp("playbook")
+        return RolePlaybook(emulator_server.url, directory, roles, **options).run
+
+    return make
+
+
 # --- Running this collection's modules in-process -----------------------------
 
 
