@@ -282,13 +282,12 @@ def check_survey(owner, template):
 
 
 def switch_colors():
-    """The colors playbooks/switch.yml accepts (its validate_argument_spec)."""
-    for play in yaml.safe_load((REPO / "playbooks" / "switch.yml").read_text()):
-        for task in play.get("tasks", []):
-            check = task.get("ansible.builtin.validate_argument_spec")
-            if check:
-                return check["argument_spec"]["color"]["choices"]
-    raise AssertionError("playbooks/switch.yml has no validate_argument_spec for color")
+    """The colors playbooks/switch.yml accepts: the release role's `switch` entry point, which it imports."""
+    plays = yaml.safe_load((REPO / "playbooks" / "switch.yml").read_text())
+    imports = [task.get("ansible.builtin.import_role") for play in plays for task in play.get("tasks", [])]
+    assert {"name": "bluegreen.aws.release", "tasks_from": "switch"} in imports, imports
+    specs = yaml.safe_load((REPO / "roles" / "release" / "meta" / "argument_specs.yml").read_text())
+    return specs["argument_specs"]["switch"]["options"]["release_color"]["choices"]
 
 
 def check_switch_survey(config):
