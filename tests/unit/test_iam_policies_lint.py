@@ -23,6 +23,7 @@ import json
 import pathlib
 
 import jinja2
+import yaml
 import pytest
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
@@ -48,7 +49,15 @@ VARIABLES = dict(
     _pipeline_target="web-green", pipeline_deployment_config_name="CodeDeployDefault.OneAtATime",
     _pipeline_build_project_arn="arn:aws:codebuild:%s:%s:project/web-bundle" % (REGION, ACCOUNT),
     _pipeline_build_log_group="arn:aws:logs:%s:%s:log-group:/aws/codebuild/web-bundle" % (REGION, ACCOUNT),
+    _artifacts_partition="aws", artifacts_account_id=ACCOUNT, artifacts_region=REGION, artifacts_require_tls=True,
+    artifacts_access_logs_bucket_name="web-logs-%s-%s" % (ACCOUNT, REGION), artifacts_access_logs_prefix="web/alb",
+    iam_log_group_prefix="/bluegreen/web",
 )
+# The roles' own tables (vars/main.yml), e.g. the load-balancer log delivery account per region; the
+# names above (rendered values of their expressions) win.
+for _role in ("artifacts", "iam"):
+    for _name, _value in (yaml.safe_load((REPO / "roles" / _role / "vars" / "main.yml").read_text()) or {}).items():
+        VARIABLES.setdefault(_name, _value)
 
 
 class _Example(jinja2.Undefined):
