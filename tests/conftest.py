@@ -2,8 +2,8 @@
 
 One server per test session (so one per xdist worker), on a free port,
 stopped at the end of the session; ``aws`` resets its state before each test
-so tests never see each other's resources. The reset is moto's own, done in
-process and without the work it throws away (see ``InProcessEmulator``).
+so tests never see each other's resources (moto's ``POST /moto-api/reset``;
+resetting its backends in process instead broke moto's S3 backend lookup).
 """
 
 import os
@@ -61,28 +61,6 @@ class Emulator:
         )
 
 
-class InProcessEmulator(Emulator):
-    """The moto server running in this process (``emulator_server``), reset in place.
-
-    ``POST /moto-api/reset`` first re-initialises every backend that was used
-    (IAM loads its ~1,600 managed policies again, EC2 its ~1,300 images with a
-    volume and a snapshot each: 1.5-2 s of CPU) and then drops them all, so
-    the next request builds them once more. Dropping them is the part that
-    wipes the state; ``reset`` does only that, under moto's backend lock. The
-    backends are built again on first use, as after moto's reset.
-    """
-
-    def reset(self):
-        from moto.core.base_backend import BackendDict, backend_lock
-        from moto.core.model_instances import reset_model_data
-
-        with backend_lock:
-            for backend in BackendDict._instances:
-                backend.clear()
-            BackendDict._instances.clear()
-        reset_model_data()
-
-
 def _fast_resource_ids():
     """EC2 resource IDs from one ``getrandbits`` call instead of a ``random.choice`` per hex digit.
 
@@ -108,7 +86,7 @@ def emulator_server():
     server.start()
     host, port = server.get_host_and_port()
     try:
-        yield InProcessEmulator("http://%s:%d" % (host, port))
+        yield Emulator("http://%s:%d" % (host, port))
     finally:
         server.stop()
 
