@@ -4,7 +4,8 @@ ansible-playbook against the emulator; the weights are read back from the listen
 SQS queue subscribed to the topic. The hook is a local HTTP server (127.0.0.1, free port, stopped by the test).
 
 The switch and the restore are plain bluegreen.aws.listener_switch calls here; in the release layer they are
-its switch entry point and its restore.
+its switch entry point and its restore. Each takes the application's lease for its own call (listener_switch's
+default), in a lock bucket the test makes.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ PLAYBOOK = """
     bluegreen.aws.listener_switch:
       load_balancer_name: web-alb
       target_groups: {{blue: web-blue, green: web-green}}
+      lock_bucket: "{{{{ lock_bucket }}}}"
   tasks:
     - name: Switch and run the hooks
       block:
@@ -94,6 +96,16 @@ def topic(aws):
     return topic_arn, queue_url
 
 
+LOCK_BUCKET = "web-artifacts-123456789012-" + REGION
+
+
+@pytest.fixture
+def lock_bucket(aws):
+    """The bucket of the application's lock: listener_switch takes the lease there."""
+    aws.client("s3").create_bucket(Bucket=LOCK_BUCKET)
+    return LOCK_BUCKET
+
+
 @pytest.fixture
 def hook_server():
     servers = []
@@ -107,14 +119,14 @@ def hook_server():
         each.stop()
 
 
-def run(aws, tmp_path, **variables):
+def run(aws, tmp_path, lock_bucket, **variables):
     playbook = tmp_path / "switch_with_hooks.yml"
     playbook.write_text(PLAYBOOK)
     env = dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0", ANSIBLE_PYTHON_INTERPRETER=sys.executable,
                ANSIBLE_CALLBACK_RESULT_FORMAT="json")
     env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
     proc = subprocess.run(["ansible-playbook", "-i", "localhost,", str(playbook),
-                           "-e", json.dumps(dict(url=aws.url, **variables))],
+                           "-e", json.dumps(dict(url=aws.url, lock_bucket=lock_bucket, **variables))],
                           cwd=REPO, env=env, capture_output=True, text=True, timeout=600, check=False)
     return proc.returncode, proc.stdout + proc.stderr
 
@@ -134,11 +146,12 @@ def messages(aws, queue_url):
     return [json.loads(json.loads(m["Body"])["Message"]) for m in found.get("Messages", [])]
 
 
-def test_a_hook_answering_500_undoes_the_switch_and_is_named(aws, bluegreen_stack, topic, hook_server, tmp_path):
+def test_a_hook_answering_500_undoes_the_switch_and_is_named(aws, bluegreen_stack, topic, hook_server, lock_bucket,
+                                                             tmp_path):
     topic_arn, queue_url = topic
     down = hook_server((500, "broken"))
     hooks = dict(after_switch=[dict(name="smoke", url=down.url + "/health", timeout=2, interval=1)])
-    rc, out = run(aws, tmp_path, hooks=hooks, topic_arn=topic_arn)
+    rc, out = run(aws, tmp_path, lock_bucket, hooks=hooks, topic_arn=topic_arn)
     assert rc != 0
     assert "Hook smoke (after_switch) failed" in out
     assert weights(aws, bluegreen_stack) == dict(blue=100, green=0)
@@ -148,11 +161,11 @@ def test_a_hook_answering_500_undoes_the_switch_and_is_named(aws, bluegreen_stac
     assert sent[0]["weights"] == dict(blue=100, green=0) and "Hook smoke" in sent[0]["detail"]
 
 
-def test_a_hook_answering_200_keeps_the_switch(aws, bluegreen_stack, topic, hook_server, tmp_path):
+def test_a_hook_answering_200_keeps_the_switch(aws, bluegreen_stack, topic, hook_server, lock_bucket, tmp_path):
     topic_arn, queue_url = topic
     up = hook_server((200, "ok"))
     hooks = dict(after_switch=[dict(name="smoke", url=up.url + "/health", body="ok", timeout=5)])
-    rc, out = run(aws, tmp_path, hooks=hooks, topic_arn=topic_arn)
+    rc, out = run(aws, tmp_path, lock_bucket, hooks=hooks, topic_arn=topic_arn)
     assert rc == 0, out[-4000:]
     assert weights(aws, bluegreen_stack) == dict(blue=0, green=100)
     sent = messages(aws, queue_url)

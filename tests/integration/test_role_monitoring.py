@@ -31,6 +31,8 @@ def stack(emulator_server, role_playbook):
     """An ALB with one target group per color, and a runner of the monitoring role.
 
     No reset (seconds, for the IAM managed policies): the names are this file's own.
+    The role's log groups (monitoring_logs, on by default) are test_role_logs.py's
+    subject and are off here, so each run changes exactly the alarms and the dashboard.
     """
     ec2, elbv2 = emulator_server.client("ec2"), emulator_server.client("elbv2")
     vpc_id = ec2.create_vpc(CidrBlock="10.30.0.0/16")["Vpc"]["VpcId"]
@@ -41,7 +43,8 @@ def stack(emulator_server, role_playbook):
     tg_arns = {color: elbv2.create_target_group(Name="%s-%s" % (APP, color), Protocol="HTTP", Port=80, VpcId=vpc_id)[
         "TargetGroups"][0]["TargetGroupArn"] for color in ("blue", "green")}
     run = role_playbook("monitoring", show="monitoring_alarms | to_json", monitoring_app=APP,
-                        load_balancer_arn=lb_arn, load_balancer_target_group_arns=tg_arns)
+                        load_balancer_arn=lb_arn, load_balancer_target_group_arns=tg_arns,
+                        monitoring_logs=False)
     return dict(run=run, lb_arn=lb_arn, tg_arns=tg_arns, cloudwatch=emulator_server.client("cloudwatch"))
 
 
