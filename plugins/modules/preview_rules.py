@@ -21,6 +21,8 @@ description:
     once (role C(load_balancer)) and a second run writes nothing.
   - A rule for a color's value that forwards elsewhere (the moving preview rule of earlier
     versions) is corrected.
+  - In check mode, a listener on O(listener_port) that does not exist yet (a stack still to be
+    created, or an HTTPS conversion still to come) is no failure - both rules are predicted as created.
 author:
   - bluegreen.aws maintainers (@bluegreen-aws)
 options:
@@ -64,6 +66,8 @@ rules:
 
 from ansible_collections.bluegreen.aws.plugins.module_utils.aws_errors import AnsibleBlueGreenAWSError
 from ansible_collections.bluegreen.aws.plugins.module_utils.elbv2_calls import create_rule
+from ansible_collections.bluegreen.aws.plugins.module_utils.elbv2_calls import describe_listeners
+from ansible_collections.bluegreen.aws.plugins.module_utils.elbv2_calls import describe_load_balancer
 from ansible_collections.bluegreen.aws.plugins.module_utils.elbv2_calls import describe_rules
 from ansible_collections.bluegreen.aws.plugins.module_utils.elbv2_calls import modify_rule
 from ansible_collections.bluegreen.aws.plugins.module_utils.modules import AnsibleBlueGreenAWSModule
@@ -71,10 +75,19 @@ from ansible_collections.bluegreen.aws.plugins.module_utils.preview import plan_
 from ansible_collections.bluegreen.aws.plugins.module_utils.preview import preview_actions
 from ansible_collections.bluegreen.aws.plugins.module_utils.preview import preview_conditions
 from ansible_collections.bluegreen.aws.plugins.module_utils.preview import preview_state
+from ansible_collections.bluegreen.aws.plugins.module_utils.traffic_path import COLORS
 from ansible_collections.bluegreen.aws.plugins.module_utils.traffic_path import color_arns
 from ansible_collections.bluegreen.aws.plugins.module_utils.traffic_path import complete_traffic_path
 from ansible_collections.bluegreen.aws.plugins.module_utils.traffic_path import read_listeners
 from ansible_collections.bluegreen.aws.plugins.module_utils.traffic_path import traffic_path_argument_spec
+
+
+def listener_exists(client, load_balancer_name, listener_port):
+    """Whether the load balancer exists and has a listener on ``listener_port`` (check mode only)."""
+    load_balancer = describe_load_balancer(client, load_balancer_name)
+    if load_balancer is None:
+        return False
+    return any(each["Port"] == listener_port for each in describe_listeners(client, load_balancer["LoadBalancerArn"]))
 
 
 def ensure_rules(client, listener_arn, rules, header, arns_by_color, priority, check_mode):
@@ -102,8 +115,21 @@ def main():
 
     client = module.client("elbv2")
     try:
-        _lb, listener, test_listener = read_listeners(client, params["load_balancer_name"], params["listener_port"],
-                                                      params["test_listener_port"])
+        try:
+            _lb, listener, test_listener = read_listeners(client, params["load_balancer_name"], params["listener_port"],
+                                                          params["test_listener_port"])
+        except AnsibleBlueGreenAWSError:
+            if not module.check_mode or listener_exists(client, params["load_balancer_name"], params["listener_port"]):
+                raise
+            # Check mode before the listener is made (a new stack, or the HTTPS
+            # conversion still to come): every rule would be created on it.
+            module.warn(f"Load balancer {params['load_balancer_name']} has no listener on port"
+                        f" {params['listener_port']} yet (check mode): predicted rules.")
+            predicted = {color: color for color in COLORS}
+            result = dict(changed=True, rules=predicted)
+            if module._diff:
+                result["diff"] = dict(before=dict(rules=dict.fromkeys(COLORS)), after=dict(rules=predicted))
+            module.exit_json(**result)
         arns_by_color = color_arns(client, params["target_groups"], [listener, test_listener])
         rules = describe_rules(client, listener["ListenerArn"])
         before = preview_state(rules, params["header"], arns_by_color)
