@@ -160,7 +160,7 @@ def test_first_example_creates_the_deployment(aws, run_module):
 
     make_group(aws)
     tasks = yaml.safe_load(codedeploy_deployment.EXAMPLES)
-    assert len(tasks) == 3
+    assert len(tasks) == 4  # deploy and wait, continue, stop, a DISCOVER_EXISTING group
     args = dict(tasks[0]["bluegreen.aws.codedeploy_deployment"], wait=False)
     ok, result = run_module(codedeploy_deployment.main, args)
     assert ok, result
