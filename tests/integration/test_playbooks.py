@@ -9,6 +9,7 @@ state back from the emulator with boto3.
 The tests in this module share one stack and run in file order.
 """
 
+import calendar
 import json
 import os
 import re
@@ -370,10 +371,17 @@ def test_after_a_killed_canary_rollback_works_at_once_and_a_switch_within_the_sh
     assert "rolled back to " + live in out, out[-3000:]
     assert stack.weights(80) == before
 
-    kill(start_canary(stack, idle, "-e", "bluegreen_lock_ttl=10"))
+    canary = start_canary(stack, idle, "-e", "bluegreen_lock_ttl=10")
+    kill(canary)
+    killed_at = time.time()
     rc, out = stack.playbook("switch.yml", "-e", "color=" + live, check=False)
     assert rc != 0 and "web is locked by" in out, out[-3000:]
-    time.sleep(11)
+    # The killed run's lease expires within its ttl (10 s) of its last renewal, which came before the kill.
+    lock = json.loads(stack.aws.client("s3").get_object(
+        Bucket="%s-artifacts-123456789012-%s" % (APP, REGION), Key="locks/%s.json" % APP)["Body"].read())
+    expires = calendar.timegm(time.strptime(lock["expires_at"], "%Y-%m-%dT%H:%M:%SZ"))
+    assert expires - killed_at <= 11, lock
+    time.sleep(max(0.0, expires - time.time()) + 1)
     stack.playbook("switch.yml", "-e", "color=" + live)
     assert stack.weights(80) == before
 
