@@ -24,6 +24,7 @@ import json
 import re
 import urllib.parse
 
+import jinja2
 import pytest
 import yaml
 
@@ -43,11 +44,19 @@ def inventory():
     local = REPO / "inventories" / "local"
     values = yaml.safe_load((local / "group_vars" / "applications.yml").read_text())
     values.update(yaml.safe_load((local / "host_vars" / (APP + ".yml")).read_text()))
+    # Templated values (bluegreen_listener_port: 443 with a certificate, else 80) as Ansible renders them.
+    env = jinja2.Environment()
+    for _round in range(3):
+        for name, value in values.items():
+            if isinstance(value, str) and "{{" in value:
+                values[name] = yaml.safe_load(env.from_string(value).render(values, inventory_hostname=APP) or "''")
     return values
 
 
 INVENTORY = inventory()
 BUCKET = "%s-artifacts-%s-%s" % (APP, INVENTORY["bluegreen_account_id"], REGION)
+# The access-log bucket of the ALB (artifacts role, on by default: bluegreen_access_logs; docs/LOGS.md).
+LOGS_BUCKET = "%s-logs-%s-%s" % (APP, INVENTORY["bluegreen_account_id"], REGION)
 
 
 @pytest.fixture(scope="module")
@@ -157,7 +166,7 @@ def test_iam(stack):
 
 def test_artifacts(stack):
     s3 = client(stack, "s3")
-    assert [b["Name"] for b in s3.list_buckets()["Buckets"]] == [BUCKET]
+    assert sorted(b["Name"] for b in s3.list_buckets()["Buckets"]) == sorted([BUCKET, LOGS_BUCKET])
     assert s3.get_bucket_versioning(Bucket=BUCKET)["Status"] == "Enabled"
     rules = s3.get_bucket_encryption(Bucket=BUCKET)["ServerSideEncryptionConfiguration"]["Rules"]
     assert [r["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] for r in rules] == ["AES256"]
@@ -166,6 +175,17 @@ def test_artifacts(stack):
     ownership = s3.get_bucket_ownership_controls(Bucket=BUCKET)["OwnershipControls"]["Rules"]
     assert [r["ObjectOwnership"] for r in ownership] == ["BucketOwnerEnforced"]
     assert {t["Key"]: t["Value"] for t in s3.get_bucket_tagging(Bucket=BUCKET)["TagSet"]}.get("App") == APP
+
+    # The access-log bucket: private, SSE-S3 (log delivery cannot write SSE-KMS), not versioned, tagged.
+    assert s3.get_bucket_versioning(Bucket=LOGS_BUCKET).get("Status") is None
+    rules = s3.get_bucket_encryption(Bucket=LOGS_BUCKET)["ServerSideEncryptionConfiguration"]["Rules"]
+    assert [r["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] for r in rules] == ["AES256"]
+    block = s3.get_public_access_block(Bucket=LOGS_BUCKET)["PublicAccessBlockConfiguration"]
+    assert list(block.values()) == [True, True, True, True]
+    ownership = s3.get_bucket_ownership_controls(Bucket=LOGS_BUCKET)["OwnershipControls"]["Rules"]
+    assert [r["ObjectOwnership"] for r in ownership] == ["BucketOwnerEnforced"]
+    logs_tags = {t["Key"]: t["Value"] for t in s3.get_bucket_tagging(Bucket=LOGS_BUCKET)["TagSet"]}
+    assert (logs_tags.get("App"), logs_tags.get("Purpose")) == (APP, "alb-access-logs")
 
 
 def forwards(elbv2, listener):
