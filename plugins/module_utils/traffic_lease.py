@@ -24,6 +24,7 @@ import uuid
 from datetime import datetime
 from datetime import timezone
 
+from ansible_collections.bluegreen.aws.plugins.module_utils import controller
 from ansible_collections.bluegreen.aws.plugins.module_utils import lock as locks
 from ansible_collections.bluegreen.aws.plugins.module_utils import lock_ops
 
@@ -127,19 +128,36 @@ class TrafficLease:
         )
 
 
+class RunGone(Exception):
+    """The run that started the watcher has ended (see ``controller``): the lease is left to expire."""
+
+
 class Renewer:
     """Renews a flow's lease at every poll of a watcher (``polling.poll``'s ``before_read``).
 
     ``lease`` may be None (no lease to keep). ``renew()`` raises LeaseLost when
-    the lease was taken over; ``lease`` is the newest renewed lease.
+    the lease was taken over, and RunGone, before writing, when the Ansible run
+    that started the watcher was killed; ``lease`` is the newest renewed lease.
     """
 
-    def __init__(self, s3, lease, check_mode=False):
+    def __init__(self, s3, lease, check_mode=False, run=None):
         self.s3, self.lease, self.check_mode = s3, lease, check_mode
+        self.run = run if run is not None else controller.Controller()
 
     def renew(self):
         if self.lease and not self.check_mode:
+            if self.run.gone():
+                raise RunGone(f"The run that started this watcher has ended; the lease of {self.lease['application']} "
+                              f"is not renewed and expires at {self.lease['expires_at']}.")
             self.lease = lock_ops.renew(self.s3, self.lease["bucket"], self.lease["key"], self.lease, _now())
+
+    @staticmethod
+    def failure(error, doing="watching"):
+        """``fail_json`` arguments for LeaseLost / RunGone raised by ``renew()``: nothing more may be written."""
+        if isinstance(error, RunGone):
+            return dict(msg=f"Stopped {doing}: {error}", run_gone=True, verdict="aborted")
+        return dict(msg=f"Stopped {doing}: the lease was taken over, nothing more may be written. {error}",
+                    lease_lost=True, holder=error.lock, verdict="aborted")
 
 
 def lease_only_options():

@@ -21,6 +21,9 @@ description:
     over (an abort, C(rollback.yml)), the task fails at once with RV(lease_lost) - the flow
     must then stop without writing traffic.
   - Writes nothing but the lease.
+  - When the Ansible run that started it has ended (its C(ansible-playbook) process was killed
+    while this task ran on, orphaned), it stops at the next poll without renewing the lease
+    (RV(run_gone)), so the lease expires within its ttl. Checked on Linux (C(/proc)).
 author:
   - bluegreen.aws maintainers (@bluegreen-aws)
 options:
@@ -99,6 +102,10 @@ lease_lost:
   description: True when the lease was taken over during the watch; the flow must stop without writing.
   returned: on failure
   type: bool
+run_gone:
+  description: True when the run that started the task had ended; the lease was left to expire.
+  returned: on failure
+  type: bool
 """
 
 from ansible_collections.bluegreen.aws.plugins.module_utils import analysis
@@ -144,9 +151,8 @@ def main():
             duration, params["poll_interval"], before_read=renewer.renew,
         )
         renewer.renew()
-    except traffic_lease.LeaseLost as e:
-        module.fail_json(msg=f"Stopped watching: the lease was taken over, nothing more may be written. {e}",
-                         lease_lost=True, holder=e.lock, verdict="aborted")
+    except (traffic_lease.LeaseLost, traffic_lease.RunGone) as e:
+        module.fail_json(**renewer.failure(e))
     except AnsibleBlueGreenAWSError as e:
         module.fail_json_aws_error(e)
 

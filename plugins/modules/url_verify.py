@@ -18,6 +18,9 @@ description:
   - Verdict V(pass), or V(fail) (the task fails, saying what it last received) - the flow then
     restores the weights from before the switch.
   - With O(lease), renews it at every poll; a lease taken over fails the task with RV(lease_lost).
+  - When the Ansible run that started it has ended (its C(ansible-playbook) process was killed
+    while this task ran on, orphaned), it stops at the next poll without renewing the lease
+    (RV(run_gone)), so the lease expires within its ttl. Checked on Linux (C(/proc)).
   - The probe goes through the load balancer, so it needs real AWS (the embedded AWS routes no requests).
 author:
   - bluegreen.aws maintainers (@bluegreen-aws)
@@ -90,6 +93,10 @@ lease_lost:
   description: True when the lease was taken over; the flow must stop without writing.
   returned: on failure
   type: bool
+run_gone:
+  description: True when the run that started the task had ended; the lease was left to expire.
+  returned: on failure
+  type: bool
 """
 
 from ansible_collections.bluegreen.aws.plugins.module_utils import traffic_lease
@@ -125,9 +132,8 @@ def main():
 
     try:
         result = verification.probe(fetch, params["body"], params["headers"], params["timeout"], params["interval"])
-    except traffic_lease.LeaseLost as e:
-        module.fail_json(msg=f"Stopped verifying: the lease was taken over, nothing more may be written. {e}",
-                         lease_lost=True, holder=e.lock, verdict="aborted")
+    except (traffic_lease.LeaseLost, traffic_lease.RunGone) as e:
+        module.fail_json(**renewer.failure(e, "verifying"))
     except AnsibleBlueGreenAWSError as e:
         module.fail_json_aws_error(e)
     result.update(url=params["url"], timeout=params["timeout"])

@@ -19,6 +19,7 @@ from datetime import timezone
 
 import pytest
 
+from ansible_collections.bluegreen.aws.plugins.module_utils import controller
 from ansible_collections.bluegreen.aws.plugins.module_utils import lock_ops
 from ansible_collections.bluegreen.aws.plugins.modules import alarm_watch
 
@@ -118,6 +119,20 @@ def test_a_lease_taken_over_stops_the_watch_without_writing(aws, alarms, lease_a
     assert "dave@ops-4" in result["msg"], result["msg"]
     assert time.monotonic() - started < 15
     assert lock_ops.read(s3, BUCKET, KEY)[0]["holder"] == "dave@ops-4"
+
+
+def test_a_watch_whose_run_was_killed_stops_without_renewing(aws, alarms, lease_and_bucket, run_module, aws_calls,
+                                                               monkeypatch):
+    """The run that started the watcher ended under it (see test_controller for the process check itself)."""
+    lease, s3 = lease_and_bucket
+    polls = []
+    monkeypatch.setattr(controller.Controller, "gone", lambda self: polls.append(1) or len(polls) > 1)
+    ok, result = run_module(alarm_watch.main, dict(alarms=alarms, duration=60, poll_interval=1, lease=lease))
+    assert not ok and result["run_gone"] is True and result["verdict"] == "aborted"
+    assert aws_calls.count("PutObject") == 1, "renewed after the first poll only"
+    stored = lock_ops.read(s3, BUCKET, KEY)[0]
+    assert len(polls) == 2 and stored["token"] == lease["token"], "left to expire"
+    assert "is not renewed and expires at " + stored["expires_at"] in result["msg"], result["msg"]
 
 
 def test_check_mode_reads_once_and_waits_not(aws, alarms, lease_and_bucket, run_module, aws_calls):

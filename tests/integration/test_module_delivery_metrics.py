@@ -67,7 +67,8 @@ def read_back(aws, application, metric, stat="Average"):
             Metric=dict(Namespace="bluegreen.aws", MetricName=metric,
                         Dimensions=[dict(Name="Application", Value=application)]),
             Period=60, Stat=stat))],
-        StartTime=NOW - timedelta(days=1), EndTime=NOW + timedelta(minutes=5))
+        # The module stamps the data with the time it runs, which may be long after this file was collected (NOW).
+        StartTime=NOW - timedelta(days=1), EndTime=datetime.now(timezone.utc) + timedelta(minutes=5))
     return response["MetricDataResults"][0]["Values"]
 
 
