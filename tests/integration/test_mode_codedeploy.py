@@ -159,6 +159,53 @@ def test_lookup_by_tag_finds_codedeploys_copy(stack, tmp_path):
     assert json.loads(match.group(1).replace('\\"', '"')) == {"blue": COPY}
 
 
+TAG_COPY = """
+- name: Tag CodeDeploy's copy with the version, as deploy.yml does once a blue/green deployment succeeded
+  hosts: applications
+  gather_facts: false
+  module_defaults:
+    group/bluegreen.aws.aws:
+      region: "{{ bluegreen_region }}"
+      endpoint_url: "{{ bluegreen_endpoint_url }}"
+      access_key: testing
+      secret_key: testing
+  tasks:
+    - name: The tagging step of the deploy entry point
+      ansible.builtin.include_role:
+        name: bluegreen.aws.release
+        tasks_from: deploy_native_tag.yml
+      vars:
+        release_version: "7"
+"""
+
+
+def test_a_successful_deployment_tags_the_copy_with_its_version(stack, tmp_path):
+    """The emulator cannot run the deployment itself: the step after it runs on the copy made above."""
+    playbook = tmp_path / "tag_copy.yml"
+    playbook.write_text(TAG_COPY)
+    out = stack.playbook(str(playbook))[1]
+    copy = [g for g in stack.groups() if g["AutoScalingGroupName"] == COPY][0]
+    assert {t["Key"]: t["Value"] for t in copy["Tags"]}["Version"] == "7", out[-3000:]
+    assert {t["Key"]: t["Value"] for t in copy["Tags"]}["App"] == APP, "the other tags are kept"
+    again = stack.playbook(str(playbook))[1]
+    assert recap(again)["changed"] == 0, again[-3000:]
+
+
+def test_status_shows_the_live_group_its_version_and_the_last_deployments(stack):
+    codedeploy = stack.aws.client("codedeploy")
+    deployment = codedeploy.create_deployment(
+        applicationName=APP, deploymentGroupName=APP, description="web 7 to new fleet",
+        revision={"revisionType": "S3", "s3Location": {"bucket": "bundles", "key": "web/7/web-7.zip",
+                                                       "bundleType": "zip"}})["deploymentId"]
+    out = stack.playbook("playbooks/status.yml")[1]
+    flat = " ".join(out.split())  # the callback wraps long lines
+    assert "bluegreen_mode codedeploy - CodeDeploy owns traffic" in flat, out[-3000:]
+    assert "live Auto Scaling group: %s, version 7," % COPY in flat, out[-3000:]
+    assert "%s Created" % deployment in flat and "web 7 to new fleet" in flat, out[-3000:]
+    assert "alarms: %s-blue-5xx " % APP in flat and "alarms in ALARM: none" in flat, out[-3000:]
+    assert "lock: free" in flat, out[-3000:]
+
+
 @pytest.mark.parametrize("playbook, instead", [
     ("switch.yml", "deploy.yml -e version=X"),
     ("playbooks/rollback.yml", "deploy.yml -e version=PREVIOUS"),
