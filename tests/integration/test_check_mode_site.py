@@ -20,12 +20,12 @@ def stack(emulator_server):
     return st
 
 
-def checked(stack, playbook):
+def checked(stack, playbook, *args):
     stack.recorder.start()
-    rc, out = stack.playbook(playbook, "--check", "--diff", check=False)
+    rc, out = stack.playbook(playbook, *args, "--check", "--diff", check=False)
     calls = stack.recorder.requests()
     writes = [(service, op) for service, op, write in calls if write]
-    print("%s --check: %d AWS requests, %d writes" % (playbook, len(calls), len(writes)))
+    print("%s %s --check: %d AWS requests, %d writes" % (playbook, " ".join(args), len(calls), len(writes)))
     assert rc == 0, out[-6000:]
     assert writes == [], writes
     return out, calls
@@ -69,6 +69,32 @@ def test_provisioned_stack_with_a_certificate_shows_the_https_conversion(stack):
     assert "-        - forward to %s-blue\n+        - redirect to HTTPS:443 (HTTP_301)" % APP in diff, diff
     assert [l["Protocol"] for l in stack.elbv2().describe_listeners(
         LoadBalancerArn=stack.listener(80)["LoadBalancerArn"])["Listeners"]] == ["HTTP", "HTTP"]
+
+
+@pytest.mark.parametrize("playbook, args, says", [
+    ("switch.yml", ["-e", "color=green"], "green"),
+    ("switch.yml", ["-e", '{"color": "green", "steps": [{"weight": 10, "pause": 5}, {"weight": 100}]}'], "green"),
+    ("deploy.yml", ["-e", "version=2"], "would release version 2 to green"),
+    ("playbooks/status.yml", [], "live blue"),
+])
+def test_provisioned_stack_release_flows_write_nothing(stack, playbook, args, says):
+    out, _calls = checked(stack, playbook, *args)
+    assert says in " ".join(out.split()), out[-3000:]
+    assert stack.weights(80) == {"blue": 100, "green": 0}
+
+
+@pytest.mark.parametrize("playbook, args", [
+    ("playbooks/rollback.yml", []),
+    ("playbooks/finalize.yml", []),
+    ("playbooks/drill.yml", []),
+    ("playbooks/unlock.yml", ["-e", "force=true"]),
+])
+def test_after_a_switch_rollback_finalize_drill_and_unlock_write_nothing(stack, playbook, args):
+    if stack.weights(80)["green"] != 100:
+        stack.playbook("switch.yml", "-e", "color=green")
+    checked(stack, playbook, *args)
+    assert stack.weights(80) == {"blue": 0, "green": 100}
+    assert stack.aws.client("cloudwatch").describe_alarms(StateValue="ALARM")["MetricAlarms"] == []
 
 
 def test_provisioned_stack_teardown(stack):
