@@ -11,11 +11,18 @@ class ModuleDocFragment:
     # and test listeners, and the blue and green target groups.
     DOCUMENTATION = r"""
 options:
+  application:
+    description:
+      - The application. Names O(load_balancer_name) (C({application}-alb)) and
+        O(target_groups) (C({application}-blue), C({application}-green)) by the
+        collection's naming convention when they are not given.
+      - Defaults to O(load_balancer_name) without its C(-alb) suffix.
+    type: str
   load_balancer_name:
     description:
       - Name of the Application Load Balancer in front of both colors.
+      - Required unless O(application) is given.
     type: str
-    required: true
   listener_port:
     description:
       - Port of the production listener, the one whose default action decides
@@ -31,8 +38,8 @@ options:
   target_groups:
     description:
       - The two target groups the production listener switches between.
+      - Required unless O(application) is given.
     type: dict
-    required: true
     suboptions:
       blue:
         description:

@@ -15,6 +15,8 @@ import time
 from datetime import datetime
 from datetime import timezone
 
+from ansible_collections.bluegreen.aws.plugins.module_utils.polling import poll
+
 ALARM = "ALARM"
 
 
@@ -67,24 +69,17 @@ def utc_now():
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def watch_alarms(read_states, duration, poll_interval, clock=time.monotonic, sleep=time.sleep):
-    """Poll ``read_states()`` until ``duration`` seconds pass or an alarm fires.
+def watch_alarms(read_states, duration, poll_interval, clock=time.monotonic, sleep=time.sleep, before_read=None):
+    """Poll ``read_states()`` until ``duration`` seconds pass or an alarm fires (``polling.poll``).
 
     Returns ``(fired_names, last_states, polls)``; ``fired_names`` is empty when
     the whole pause passed quietly. The first read happens at once, then every
     ``poll_interval`` seconds, and a last one at the end of the pause, so an
     alarm is noticed at most ``poll_interval`` seconds after it fires.
+    ``before_read`` runs before every later read (the canary renews its lease there).
     """
-    deadline = clock() + duration
-    polls = 0
-    while True:
-        states = read_states()
-        polls += 1
-        fired = firing(states)
-        remaining = deadline - clock()
-        if fired or remaining <= 0:
-            return fired, states, polls
-        sleep(min(poll_interval, remaining))
+    states, polls, _elapsed = poll(read_states, firing, duration, poll_interval, clock, sleep, before_read)
+    return firing(states), states, polls
 
 
 def rollback_message(fired, step_number, color, weight, restored_weights):

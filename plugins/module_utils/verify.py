@@ -15,7 +15,11 @@ from __future__ import annotations
 
 import time
 
+from ansible.module_utils.six.moves.urllib.error import HTTPError
+from ansible.module_utils.urls import open_url
+
 from ansible_collections.bluegreen.aws.plugins.module_utils.analysis import utc_now
+from ansible_collections.bluegreen.aws.plugins.module_utils.polling import poll
 
 BODY_EXCERPT = 200
 KEEP_ATTEMPTS = 20
@@ -66,34 +70,46 @@ def summary(answer, ok, why):
 
 
 def probe(fetch, body, headers, timeout, interval, clock=time.monotonic, sleep=time.sleep):
-    """Ask ``fetch()`` until an answer passes ``judge`` or ``timeout`` seconds pass.
+    """Ask ``fetch()`` until an answer passes ``judge`` or ``timeout`` seconds pass (``polling.poll``).
 
     ``fetch()`` returns ``{status, headers, body}`` or ``{error}``. Returns
     ``dict(ok, attempts, elapsed, last, progress)``: ``progress`` lists the last
     attempts (at most KEEP_ATTEMPTS), ``last`` is the final one.
     """
-    started = clock()
-    deadline = started + timeout
-    attempts, progress = 0, []
-    while True:
+    progress = []
+
+    def attempt():
         answer = fetch()
-        attempts += 1
         ok, why = judge(answer, body, headers)
         progress.append(summary(answer, ok, why))
         del progress[:-KEEP_ATTEMPTS]
-        remaining = deadline - clock()
-        if ok or remaining <= 0:
-            return dict(ok=ok, attempts=attempts, elapsed=round(clock() - started, 1), last=progress[-1],
-                        progress=progress)
-        sleep(min(interval, remaining))
+        return ok
+
+    ok, attempts, elapsed = poll(attempt, bool, timeout, interval, clock, sleep)
+    return dict(ok=ok, attempts=attempts, elapsed=round(elapsed, 1), last=progress[-1], progress=progress)
 
 
-def failure_message(result, restored_weights):
-    """Why the switch was undone: ``result`` is a ``probe`` result with ``url`` and ``timeout`` added."""
+def failure_message(result, restored_weights=None):
+    """Why verification failed: ``result`` is a ``probe`` result with ``url`` and ``timeout`` added."""
     last = result["last"]
-    return (
+    message = (
         f"{result['url']} did not show the new version within {result['timeout']} s ({result['attempts']} attempts); "
         f"last answer: {last['why']}"
         + (f", body {last['body']!r}" if last.get("body") else "")
-        + f". Production traffic restored to blue {restored_weights['blue']}% / green {restored_weights['green']}%"
     )
+    if restored_weights:
+        message += f". Production traffic restored to blue {restored_weights['blue']}% / green {restored_weights['green']}%"
+    return message
+
+
+def fetch_answer(url, validate_certs, timeout):
+    """One GET of ``url``: ``{status, headers, body}``, or ``{error}`` when nothing usable came back."""
+    try:
+        response = open_url(url, method="GET", validate_certs=validate_certs, timeout=timeout,
+                            headers={"Cache-Control": "no-cache"}, follow_redirects="safe")
+        status, headers, raw = response.getcode(), dict(response.headers.items()), response.read(65536)
+    except HTTPError as e:
+        status, headers, raw = e.code, dict(e.headers.items()) if e.headers else {}, e.read()[:65536] if e.fp else b""
+    except Exception as e:  # noqa: BLE001 - refused, reset, DNS, TLS, timeout: all mean "not answering yet"
+        return dict(error=f"{type(e).__name__}: {e}")
+    return dict(status=status, headers=headers, body=raw.decode("utf-8", "replace"))

@@ -166,6 +166,7 @@ from ansible_collections.bluegreen.aws.plugins.module_utils.listener import norm
 from ansible_collections.bluegreen.aws.plugins.module_utils.listener import traffic_state
 from ansible_collections.bluegreen.aws.plugins.module_utils.listener import weights_by_color
 from ansible_collections.bluegreen.aws.plugins.module_utils.modules import AnsibleBlueGreenAWSModule
+from ansible_collections.bluegreen.aws.plugins.module_utils.traffic_path import complete_traffic_path
 from ansible_collections.bluegreen.aws.plugins.module_utils.traffic_path import resolve_traffic_path
 from ansible_collections.bluegreen.aws.plugins.module_utils.traffic_path import traffic_path_argument_spec
 from ansible_collections.bluegreen.aws.plugins.module_utils.traffic_path import validate_ports
@@ -206,11 +207,10 @@ def describe_application(client, path):
 
 def main():
     module = AnsibleBlueGreenAWSModule(argument_spec=traffic_path_argument_spec(), supports_check_mode=True)
-    params = module.params
-
-    port_problem = validate_ports(params["listener_port"], params["test_listener_port"])
-    if port_problem:
-        module.fail_json(msg=port_problem)
+    params, problem = complete_traffic_path(module.params)
+    problem = problem or validate_ports(params["listener_port"], params["test_listener_port"])
+    if problem:
+        module.fail_json(msg=problem)
 
     client = module.client("elbv2")
     try:

@@ -344,19 +344,3 @@ def test_stickiness_only_while_split():
     live = listener.desired_default_actions("green", 100, ARNS, sticky_seconds=300)
     assert live[0]["ForwardConfig"]["TargetGroupStickinessConfig"] == {"Enabled": False}
     assert not listener.actions_match(split, listener.desired_default_actions("green", 25, ARNS, sticky_seconds=60))
-
-
-def test_preview_rule_helpers():
-    rules = [
-        {"Priority": "10", "RuleArn": "r1", "Conditions": listener.preview_conditions("X-Bluegreen-Color", "green"),
-         "Actions": listener.preview_actions(ARNS["green"])},
-        {"Priority": "default", "RuleArn": "r0", "Conditions": [], "Actions": []},
-    ]
-    rule = listener.find_preview_rule(rules, "x-bluegreen-color")
-    assert rule["RuleArn"] == "r1"
-    assert listener.preview_color(rule, ARNS) == "green"
-    assert listener.preview_matches(rule, "X-Bluegreen-Color", "green", ARNS)
-    assert not listener.preview_matches(rule, "X-Bluegreen-Color", "blue", ARNS)
-    assert listener.find_preview_rule(rules, "X-Other") is None
-    assert listener.free_rule_priority(rules, 10) == 11
-    assert listener.free_rule_priority(rules, 5) == 5
