@@ -92,22 +92,18 @@ EXAMPLES = r"""
     lock_bucket: web-artifacts-123456789012-us-east-1
   register: switch
 
-- name: Canary step - a quarter of production traffic to green, under the lease a flow holds
+- name: Canary step - a quarter of production traffic to blue, if its 5xx alarm is quiet
   bluegreen.aws.listener_switch:
     load_balancer_name: web-alb
     target_groups:
       blue: web-blue
       green: web-green
-    color: green
+    color: blue
     weight: 25
-    alarms: [web-green-5xx]
-    lease: "{{ taken.lease }}"
-  vars:
-    taken:
-      lease: null
-  when: taken.lease is not none
+    alarms: [web-blue-5xx]
+    lock_bucket: web-artifacts-123456789012-us-east-1
 
-- name: Abort - back to blue at once, taking the lease over from a running canary
+- name: Abort - all traffic back to blue at once, taking the lease over from a running canary
   bluegreen.aws.listener_switch:
     application: web
     test_listener_port: 8080
@@ -240,7 +236,9 @@ def gate(module, elbv2, params, arns_by_color):
         states = describe_alarm_states(module.client("cloudwatch"), params["alarms"])
         refusal = preflight_message(params["alarms"], states, color)
     if refusal:
-        raise ListenerError(refusal)
+        error = ListenerError(refusal)
+        error.health = health
+        raise error
     return health
 
 
@@ -336,7 +334,7 @@ def main():
         release_failed(lease)
         if isinstance(e, AnsibleBlueGreenAWSError):
             module.fail_json_aws_error(e)
-        module.fail_json(msg=str(e))
+        module.fail_json(msg=str(e), health=getattr(e, "health", {}))
     for warning in lease.warnings:
         module.warn(warning)
     module.exit_json(**result, **lease.result())

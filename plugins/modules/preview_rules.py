@@ -14,8 +14,9 @@ short_description: Static header rules that reach each color through the product
 description:
   - Makes one rule per color on the production listener - a request with the header
     O(header) set to C(blue) goes to the blue target group, C(green) to green -
-    whichever color is live. Testers reach the idle color through the production hostname
-    (C(curl -H 'X-Bluegreen-Color: green' http://ALB/)) before any user does.
+    whichever color is live.
+  - "Testers reach the idle color through the production hostname before any user does:
+    C(curl -H 'X-Bluegreen-Color: green' http://ALB/)."
   - The rules never follow a switch, so a switch never writes them; C(site.yml) makes them
     once (role C(load_balancer)) and a second run writes nothing.
   - A rule for a color's value that forwards elsewhere (the moving preview rule of earlier

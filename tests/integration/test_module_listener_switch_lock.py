@@ -3,108 +3,137 @@
 # Copyright: Contributors to the bluegreen.aws project
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""listener_switch's ``lock`` option against the emulator.
+"""listener_switch under the application's lease, against the emulator.
 
-The module takes the application's deployment lock itself, right before its
-first write. The lock object is read back from S3, the listeners with boto3,
-and the calls are counted (their order shows the lock comes before any write).
+By default the module takes the lease for its own call: one GET of the lock
+first, and only when something must be written a PUT conditional on that
+read's ETag, the listener writes, and the release PUT. Handed the lease of a
+flow, it renews it before writing, and writes nothing when it was taken
+over. The lock object is read back from S3, the listeners with boto3, and
+every call is counted.
 """
 
 from __future__ import annotations
 
 import json
+import uuid
+from datetime import datetime
+from datetime import timezone
 
-import pytest
-
-from ansible_collections.bluegreen.aws.plugins.module_utils import lock as locks
-from ansible_collections.bluegreen.aws.plugins.modules import deployment_lock
+from ansible_collections.bluegreen.aws.plugins.module_utils import lock_ops
 from ansible_collections.bluegreen.aws.plugins.modules import listener_switch
 
-from test_module_listener_switch import BLUE_LIVE, GREEN_LIVE, read_weights, switch_args
+from test_module_listener_switch import BLUE_LIVE, BUCKET, GREEN_LIVE, lock_bucket, read_weights, switch_args  # noqa: F401 (fixture)
 
-BUCKET = "web-artifacts-123456789012-us-east-1"
-
-
-@pytest.fixture
-def bucket(aws, bluegreen_stack):
-    s3 = aws.client("s3")
-    s3.create_bucket(Bucket=BUCKET)
-    s3.put_bucket_versioning(Bucket=BUCKET, VersioningConfiguration={"Status": "Enabled"})
-    return s3
-
-
-def lock_option(**extra):
-    return dict(dict(bucket=BUCKET, application="web", operation="switch to green", holder="alice@ops-1"), **extra)
+KEY = "locks/web.json"
 
 
 def read_lock(s3):
-    return json.loads(s3.get_object(Bucket=BUCKET, Key="locks/web.json")["Body"].read())
+    return json.loads(s3.get_object(Bucket=BUCKET, Key=KEY)["Body"].read())
 
 
-def test_the_lock_is_taken_right_before_the_first_write_and_released_with_its_etag(
-        aws, bluegreen_stack, bucket, run_module, aws_calls):
+def take(s3, holder="bob@ops-2", operation="switch to green (10% > 100%)", ttl=600):
+    """Another run's lease, taken with the lease API itself."""
+    return lock_ops.acquire(s3, BUCKET, KEY, "web", holder, operation, ttl, datetime.now(timezone.utc),
+                            uuid.uuid4().hex)["lease"]
+
+
+def test_a_switch_to_the_idle_color_is_nine_calls_and_four_writes(aws, bluegreen_stack, lock_bucket, run_module,
+                                                                   aws_calls):
     stack = bluegreen_stack
-    ok, result = run_module(listener_switch.main, switch_args(stack, color="green", lock=lock_option()))
+    ok, result = run_module(listener_switch.main, switch_args(stack, color="green", lock_holder="alice@ops-1",
+                                                              alarms=[]))
     assert ok, result
     assert read_weights(aws, stack, stack["listener_arn"]) == GREEN_LIVE
-    stored = read_lock(bucket)
-    assert stored["state"] == "held" and stored["token"] == result["lock"]["token"] and stored["holder"] == "alice@ops-1"
-    operations = aws_calls.operations()
-    first_write = operations.index("ModifyListener")
-    assert operations[first_write - 3:first_write] == ["GetObject", "PutObject", "DescribeListeners"], operations
-    assert result["lock_etag"] == bucket.head_object(Bucket=BUCKET, Key="locks/web.json")["ETag"]
-
-    ok, released = run_module(deployment_lock.main, dict(bucket=BUCKET, application="web", state="absent",
-                                                         token=result["lock"]["token"], taken=result["lock"],
-                                                         etag=result["lock_etag"]))
-    assert ok and released["changed"] and aws_calls.operations() == ["PutObject"]
-    assert read_lock(bucket)["state"] == "released"
+    assert aws_calls.operations() == [
+        "GetObject", "DescribeLoadBalancers", "DescribeListeners", "DescribeTargetHealth",
+        "PutObject", "ModifyListener", "ModifyListener", "PutObject"]
+    assert aws_calls.writes() == ["PutObject", "ModifyListener", "ModifyListener", "PutObject"]
+    stored = read_lock(lock_bucket)
+    assert (stored["state"], stored["holder"], stored["outcome"]) == ("released", "alice@ops-1", "succeeded")
+    assert stored["operation"] == "switch to green (100%)"
+    assert result["lease"] is None, "the module's own lease is released, not handed out"
 
 
-def test_nothing_to_do_reads_no_lock(aws, bluegreen_stack, bucket, run_module, aws_calls):
-    ok, result = run_module(listener_switch.main, switch_args(bluegreen_stack, color="blue", lock=lock_option()))
-    assert ok and not result["changed"] and result["lock"] is None
-    assert aws_calls.operations("s3") == [] and aws_calls.writes() == []
+def test_nothing_to_do_writes_nothing_not_even_the_lock(aws, bluegreen_stack, lock_bucket, run_module, aws_calls):
+    ok, result = run_module(listener_switch.main, switch_args(bluegreen_stack, color="blue"))
+    assert ok and not result["changed"]
+    assert aws_calls.operations() == ["GetObject", "DescribeLoadBalancers", "DescribeListeners"]
+    assert aws_calls.writes() == []
+    assert lock_bucket.list_objects_v2(Bucket=BUCKET).get("KeyCount") == 0
 
 
-def test_check_mode_takes_no_lock(aws, bluegreen_stack, bucket, run_module, aws_calls):
-    ok, result = run_module(listener_switch.main, switch_args(bluegreen_stack, color="green", lock=lock_option(),
+def test_check_mode_takes_no_lock(aws, bluegreen_stack, lock_bucket, run_module, aws_calls):
+    ok, result = run_module(listener_switch.main, switch_args(bluegreen_stack, color="green",
                                                               _ansible_check_mode=True))
-    assert ok and result["changed"] and result["lock"] is None
+    assert ok and result["changed"]
     assert aws_calls.operations("s3") == [] and aws_calls.writes() == []
 
 
-def test_a_lock_held_by_another_run_fails_naming_it_before_any_write(aws, bluegreen_stack, bucket, run_module,
-                                                                     aws_calls):
-    from datetime import datetime
-    from datetime import timezone
-
-    other = locks.new_lock("web", "bob@ops-2", "rollback to blue", 600, datetime.now(timezone.utc), "bobs")
-    bucket.put_object(Bucket=BUCKET, Key="locks/web.json", Body=json.dumps(other).encode())
-    ok, result = run_module(listener_switch.main, switch_args(bluegreen_stack, color="green", lock=lock_option()))
+def test_a_direct_call_while_another_run_holds_the_lock_fails_naming_the_holder(aws, bluegreen_stack, lock_bucket,
+                                                                                run_module, aws_calls):
+    take(lock_bucket)
+    ok, result = run_module(listener_switch.main, switch_args(bluegreen_stack, color="green"))
     assert not ok
-    assert result["msg"].startswith("web is locked by bob@ops-2 since ") and "for 'rollback to blue'" in result["msg"]
-    assert result["lock"] is None and result["holder"]["holder"] == "bob@ops-2"
+    assert "bob@ops-2" in result["msg"] and "switch to green (10% > 100%)" in result["msg"], result["msg"]
+    assert result["holder"]["holder"] == "bob@ops-2"
     assert aws_calls.writes() == []
     assert read_weights(aws, bluegreen_stack, bluegreen_stack["listener_arn"]) == BLUE_LIVE
 
 
-def test_a_listener_changed_before_the_lock_was_taken_is_not_overwritten(
-        aws, bluegreen_stack, bucket, run_module, aws_calls, monkeypatch):
-    """Another run switched (and released) between this run's read and its lock: nothing is written."""
+def test_a_lock_taken_between_the_read_and_the_write_stops_the_switch(aws, bluegreen_stack, lock_bucket, run_module,
+                                                                      aws_calls, monkeypatch):
+    """Another run took the lock (and switched) after this run read it: the conditional PUT fails, nothing is written."""
     stack = bluegreen_stack
-    real_acquire = listener_switch.acquire
+    real_read = listener_switch.read_listeners
 
-    def another_run_first(*args, **kwargs):
-        aws.client("elbv2").modify_listener(ListenerArn=stack["listener_arn"], DefaultActions=[
-            {"Type": "forward", "TargetGroupArn": stack["target_group_arns"]["green"]}])
-        return real_acquire(*args, **kwargs)
+    def another_run_in_between(*args, **kwargs):
+        found = real_read(*args, **kwargs)
+        take(lock_bucket, holder="carol@ops-3", operation="switch to green (100%)")
+        return found
 
-    monkeypatch.setattr(listener_switch, "acquire", another_run_first)
-    ok, result = run_module(listener_switch.main, switch_args(stack, color="green", weight=50, lock=lock_option()))
+    monkeypatch.setattr(listener_switch, "read_listeners", another_run_in_between)
+    ok, result = run_module(listener_switch.main, switch_args(stack, color="green", weight=50))
     assert not ok
-    expected = "changed while this run was taking the lock (another run finished in between); nothing was written"
-    assert expected in result["msg"]
-    assert result["lock"]["token"] == read_lock(bucket)["token"], "the lock is returned, so it can be released"
-    assert aws_calls.count("ModifyListener") == 1, "only the other run's (made by the test) may have written"
-    assert read_weights(aws, stack, stack["listener_arn"]) == GREEN_LIVE
+    assert "carol@ops-3" in result["msg"], result["msg"]
+    assert aws_calls.count("ModifyListener") == 0
+    assert read_weights(aws, stack, stack["listener_arn"]) == BLUE_LIVE
+    assert read_lock(lock_bucket)["holder"] == "carol@ops-3", "the other run's lock is left as it is"
+
+
+def test_a_flows_lease_is_renewed_and_handed_back(aws, bluegreen_stack, lock_bucket, run_module, aws_calls):
+    lease = take(lock_bucket, holder="alice@ops-1")
+    ok, result = run_module(listener_switch.main, switch_args(bluegreen_stack, color="green", weight=10, lease=lease))
+    assert ok, result
+    assert read_weights(aws, bluegreen_stack, bluegreen_stack["listener_arn"]) == {"blue": 90, "green": 10}
+    assert aws_calls.writes() == ["PutObject", "ModifyListener"], "renew, then one write; no release"
+    assert result["lease"]["token"] == lease["token"] and result["lease"]["etag"] != lease["etag"]
+    stored = read_lock(lock_bucket)
+    assert stored["state"] == "held" and stored["token"] == lease["token"]
+
+
+def test_a_lease_taken_over_writes_nothing(aws, bluegreen_stack, lock_bucket, run_module, aws_calls):
+    lease = take(lock_bucket, holder="alice@ops-1")
+    lock_ops.acquire(lock_bucket, BUCKET, KEY, "web", "dave@ops-4", "rollback to blue", 60,
+                     datetime.now(timezone.utc), uuid.uuid4().hex, takeover=True)
+    ok, result = run_module(listener_switch.main, switch_args(bluegreen_stack, color="green", weight=10, lease=lease))
+    assert not ok and result["lease_lost"] is True
+    assert "dave@ops-4" in result["msg"], result["msg"]
+    assert aws_calls.count("ModifyListener") == 0
+    assert read_weights(aws, bluegreen_stack, bluegreen_stack["listener_arn"]) == BLUE_LIVE
+
+
+def test_takeover_switches_at_once_and_names_the_run_it_aborted(aws, bluegreen_stack, lock_bucket, run_module):
+    stack = bluegreen_stack
+    aws.client("elbv2").modify_listener(ListenerArn=stack["listener_arn"], DefaultActions=[{
+        "Type": "forward", "ForwardConfig": {"TargetGroups": [
+            {"TargetGroupArn": stack["target_group_arns"]["blue"], "Weight": 90},
+            {"TargetGroupArn": stack["target_group_arns"]["green"], "Weight": 10}]}}])
+    take(lock_bucket, holder="bob@ops-2")
+    ok, result = run_module(listener_switch.main, switch_args(stack, color="blue", takeover=True,
+                                                              lock_operation="rollback to blue"))
+    assert ok, result
+    assert result["preempted"]["holder"] == "bob@ops-2"
+    assert read_weights(aws, stack, stack["listener_arn"]) == BLUE_LIVE
+    stored = read_lock(lock_bucket)
+    assert (stored["state"], stored["operation"]) == ("released", "rollback to blue")
