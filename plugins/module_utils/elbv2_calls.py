@@ -22,6 +22,9 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_ta
 from ansible_collections.bluegreen.aws.plugins.module_utils.aws_errors import aws_error_handler
 
 
+LISTENER_PAGE = 400
+
+
 def is_arn(name_or_arn):
     return name_or_arn.startswith("arn:")
 
@@ -37,8 +40,19 @@ def describe_load_balancer(client, name):
 @aws_error_handler("describe listeners of load balancer {load_balancer_arn}")
 @AWSRetry.jittered_backoff()
 def describe_listeners(client, load_balancer_arn):
-    paginator = client.get_paginator("describe_listeners")
-    return paginator.paginate(LoadBalancerArn=load_balancer_arn).build_full_result()["Listeners"]
+    """All listeners of the load balancer: one call (a load balancer has at most 50 listeners).
+
+    The next page is asked for only when a page came back full: the emulator
+    sends a NextMarker even after the last page, which would cost a call more.
+    """
+    listeners, marker = [], None
+    while True:
+        page = client.describe_listeners(LoadBalancerArn=load_balancer_arn, PageSize=LISTENER_PAGE,
+                                         **({"Marker": marker} if marker else {}))
+        listeners.extend(page["Listeners"])
+        marker = page.get("NextMarker")
+        if not marker or len(page["Listeners"]) < LISTENER_PAGE:
+            return listeners
 
 
 @aws_error_handler("describe target group {name_or_arn}", ("TargetGroupNotFound",), None)

@@ -12,8 +12,10 @@ The tests in this module share one stack and run in file order.
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
+import time
 import urllib.request
 
 import pytest
@@ -143,7 +145,7 @@ def test_switch_check_mode_shows_diff_and_changes_nothing(stack):
 
 def test_switch_to_green(stack):
     out = stack.playbook("switch.yml", "-e", "color=green")[1]
-    assert recap(out)["changed"] == 2, out[-3000:]  # switch (taking the lock first), release the lock
+    assert recap(out)["changed"] == 1, out[-3000:]  # one task: lease, switch, release
     assert stack.weights(80) == {"blue": 0, "green": 100}
     assert stack.weights(8080) == {"blue": 100, "green": 0}, "the test listener should follow the idle color"
 
@@ -163,7 +165,7 @@ def test_site_does_not_move_traffic_back(stack):
 def test_switch_rejects_an_unknown_color(stack):
     rc, out = stack.playbook("switch.yml", "-e", "color=purple", check=False)
     assert rc != 0
-    assert "value of color must be one of: blue, green, got: purple" in out
+    assert "value of release_color must be one of: blue, green, got: purple" in out, out[-3000:]
     assert "TASK [Move production traffic" not in out, "the switch must not start with a bad color"
     assert stack.weights(80) == {"blue": 0, "green": 100}
 
@@ -275,12 +277,13 @@ def test_canary_steps_through_switch_yml(stack):
     assert stack.weights(80) == {"blue": 0, "green": 100}
 
 
-def test_preview_rule_follows_the_idle_color(stack):
-    """The local inventory sets bluegreen_preview_header: the idle color is previewed by header."""
+def test_static_preview_rules_reach_each_color(stack):
+    """site.yml made one header rule per color; switches never moved them."""
     rules = stack.elbv2().describe_rules(ListenerArn=stack.listener(80)["ListenerArn"])["Rules"]
-    previews = [(c["HttpHeaderConfig"]["HttpHeaderName"], c["HttpHeaderConfig"]["Values"], r["Actions"][0]["TargetGroupArn"])
-                for r in rules for c in r["Conditions"] if c["Field"] == "http-header"]
-    assert previews == [("X-Bluegreen-Color", ["blue"], stack.target_group_arns()["blue"])]
+    previews = sorted((c["HttpHeaderConfig"]["HttpHeaderName"], c["HttpHeaderConfig"]["Values"], r["Actions"][0]["TargetGroupArn"])
+                      for r in rules for c in r["Conditions"] if c["Field"] == "http-header")
+    arns = stack.target_group_arns()
+    assert previews == [("X-Bluegreen-Color", ["blue"], arns["blue"]), ("X-Bluegreen-Color", ["green"], arns["green"])]
 
 
 def test_two_switches_at_once_exactly_one_proceeds(stack):
@@ -299,6 +302,104 @@ def test_two_switches_at_once_exactly_one_proceeds(stack):
     assert stack.weights(80) == {"blue": 100, "green": 0}
     out = stack.playbook("playbooks/status.yml")[1]
     assert "lock: free" in out and "switch to blue (10% > 100%)  by " in out and ": succeeded" in out, out[-3000:]
+
+
+def background(stack, *args):
+    """``ansible-playbook ARGS`` started in its own process group (so a test can kill it as a user would)."""
+    env = dict(os.environ, ANSIBLE_NOCOLOR="1")
+    env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
+    return subprocess.Popen(["ansible-playbook", *args, "-e", "bluegreen_endpoint_url=" + stack.url], cwd=REPO,
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            start_new_session=True)
+
+
+def wait_until(predicate, timeout=180, what="the condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.5)
+    raise AssertionError("timed out waiting for " + what)
+
+
+def colors(stack):
+    weights = stack.weights(80)
+    live = "blue" if weights["blue"] == 100 else "green"
+    return weights, live, "green" if live == "blue" else "blue"
+
+
+def start_canary(stack, idle, *extra):
+    steps = json.dumps({"color": idle, "steps": [{"weight": 10, "pause": 300}, {"weight": 100}]})
+    canary = background(stack, "switch.yml", "-e", steps, "-e", "bluegreen_poll_interval=1", *extra)
+    wait_until(lambda: stack.weights(80)[idle] == 10 or canary.poll() is not None, what="the canary's first step")
+    assert canary.poll() is None, canary.stdout.read()[-3000:]
+    return canary
+
+
+def kill(process):
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait(timeout=30)
+
+
+def test_rollback_during_a_running_canary_restores_at_once_and_the_canary_stops(stack):
+    before, live, idle = colors(stack)
+    canary = start_canary(stack, idle)
+    started = time.monotonic()
+    out = stack.playbook("playbooks/rollback.yml")[1]
+    assert "rolled back to " + live in out and "aborted switch to %s (10%% > 100%%)" % idle in out, out[-3000:]
+    assert stack.weights(80) == before
+    code = canary.wait(timeout=120)
+    canary_out = canary.stdout.read()
+    assert code != 0 and "The lease of web was lost" in canary_out, canary_out[-3000:]
+    assert time.monotonic() - started < 90, "the canary stops at its next poll, not at the end of its pause"
+    assert stack.weights(80) == before, "the canary must not write again after losing its lease"
+    out = stack.playbook("playbooks/status.yml")[1]
+    assert "lock: free" in out and "switch to %s (10%% > 100%%)  by " % idle in out and ": aborted" in out, out[-3000:]
+
+
+def test_after_a_killed_canary_rollback_works_at_once_and_a_switch_within_the_short_expiry(stack):
+    before, live, idle = colors(stack)
+    kill(start_canary(stack, idle, "-e", "bluegreen_lock_ttl=10"))
+    assert stack.weights(80)[idle] == 10
+    out = stack.playbook("playbooks/rollback.yml")[1]
+    assert "rolled back to " + live in out, out[-3000:]
+    assert stack.weights(80) == before
+
+    kill(start_canary(stack, idle, "-e", "bluegreen_lock_ttl=10"))
+    rc, out = stack.playbook("switch.yml", "-e", "color=" + live, check=False)
+    assert rc != 0 and "web is locked by" in out, out[-3000:]
+    time.sleep(11)
+    stack.playbook("switch.yml", "-e", "color=" + live)
+    assert stack.weights(80) == before
+
+
+def test_force_unlock_names_the_holder_it_removes(stack):
+    before, live, idle = colors(stack)
+    kill(start_canary(stack, idle, "-e", "bluegreen_lock_ttl=600"))
+    rc, out = stack.playbook("playbooks/unlock.yml", check=False)
+    assert rc != 0 and "-e force=true" in out, out[-3000:]
+    out = stack.playbook("playbooks/status.yml")[1]
+    assert re.search(r"lock: held by \S+ since \S+, expires \S+", out), out[-3000:]
+    out = stack.playbook("playbooks/unlock.yml", "-e", "force=true", "-e", "reason=killed canary")[1]
+    assert re.search(r"web: removed the lease of \S+ \(switch to %s \(10%% > 100%%\), since \S+, expires \S+\)" % idle,
+                     out), out[-3000:]
+    out = stack.playbook("playbooks/status.yml")[1]
+    assert "lock: free" in out and "force_unlocked" in out, out[-3000:]
+    stack.playbook("switch.yml", "-e", "color=" + live)
+    assert stack.weights(80) == before
+
+
+@pytest.mark.parametrize("steps, fragment", [
+    ('"not a list"', "release_steps"),
+    ('[{"pause": 5}, {"weight": 100}]', "release_steps"),
+    ('[{"weight": 150}]', "steps: every weight must be from 0 to 100"),
+], ids=["not-a-list", "no-weight", "weight-out-of-range"])
+def test_bad_steps_are_refused_before_any_call_naming_steps(stack, steps, fragment):
+    before = stack.weights(80)
+    rc, out = stack.playbook("switch.yml", "-e", '{"color": "blue", "steps": %s}' % steps, check=False)
+    assert rc != 0 and fragment in out, out[-3000:]
+    assert "TASK [bluegreen.aws.release : Move production traffic" not in out, "no AWS call may start"
+    assert stack.weights(80) == before
 
 
 def test_switch_with_verify_url_is_undone_when_the_new_version_never_answers(stack):
