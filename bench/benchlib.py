@@ -4,6 +4,7 @@ provisioned stack, timing, and the floor (one bare AWS CLI call).
 Used by switch_bench.py and deploy_bench.py.
 """
 
+import base64
 import contextlib
 import json
 import os
@@ -12,7 +13,9 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
+import urllib.parse
 import urllib.request
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -111,6 +114,8 @@ def provisioned_stack():
         AWS_SECRET_ACCESS_KEY="testing",
         AWS_DEFAULT_REGION=REGION,
         MOTO_IAM_LOAD_MANAGED_POLICIES="true",
+        # Recorded only between start-recording and download (Recorder), into a temporary file.
+        MOTO_RECORDER_FILEPATH=os.path.join(tempfile.gettempdir(), "bluegreen-bench-recording-%d" % os.getpid()),
         PATH=os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", ""),
     )
     bench = Bench(url, env)
@@ -130,6 +135,48 @@ def provisioned_stack():
             server.wait(timeout=10)
         except subprocess.TimeoutExpired:
             server.kill()
+
+
+class Recorder:
+    """AWS calls as the emulator saw them (moto's recorder): every request of every process."""
+
+    def __init__(self, url):
+        self.url = url
+
+    def _post(self, path):
+        request = urllib.request.Request(self.url + "/moto-api/recorder/" + path, method="POST", data=b"")
+        with urllib.request.urlopen(request, timeout=30) as response:
+            response.read()
+
+    def start(self):
+        self._post("reset-recording")
+        self._post("start-recording")
+
+    def stop(self):
+        """``[(operation, is_write)]`` since start()."""
+        with urllib.request.urlopen(self.url + "/moto-api/recorder/download-recording", timeout=30) as response:
+            lines = response.read().decode().splitlines()
+        self._post("stop-recording")
+        return [operation(json.loads(entry)) for entry in lines if entry.strip()]
+
+
+def operation(entry):
+    """``(name, is_write)`` of one recorded request: the query Action, or the S3 method and path."""
+    body = entry.get("body") or ""
+    if entry.get("body_encoded"):
+        body = base64.b64decode(body).decode("utf-8", "replace")
+    if isinstance(body, dict):
+        body = urllib.parse.urlencode(body)
+    action = urllib.parse.parse_qs(body).get("Action") or urllib.parse.parse_qs(
+        urllib.parse.urlsplit(entry.get("url", "")).query).get("Action")
+    if action:
+        return action[0], not action[0].startswith(("Describe", "List", "Get"))
+    target = (entry.get("headers") or {}).get("X-Amz-Target")
+    if target:
+        name = target.split(".")[-1]
+        return name, not name.startswith(("Describe", "List", "Get"))
+    method = entry.get("method", "GET")
+    return "S3 %s %s" % (method, urllib.parse.urlsplit(entry.get("url", "")).path), method not in ("GET", "HEAD")
 
 
 def line(label, samples):
