@@ -44,11 +44,11 @@ def test_a_switch_to_the_idle_color_is_nine_calls_and_four_writes(aws, bluegreen
     ok, result = run_module(listener_switch.main, switch_args(stack, color="green", lock_holder="alice@ops-1",
                                                               alarms=[]))
     assert ok, result
-    assert read_weights(aws, stack, stack["listener_arn"]) == GREEN_LIVE
     assert aws_calls.operations() == [
         "GetObject", "DescribeLoadBalancers", "DescribeListeners", "DescribeTargetHealth",
         "PutObject", "ModifyListener", "ModifyListener", "PutObject"]
     assert aws_calls.writes() == ["PutObject", "ModifyListener", "ModifyListener", "PutObject"]
+    assert read_weights(aws, stack, stack["listener_arn"]) == GREEN_LIVE
     stored = read_lock(lock_bucket)
     assert (stored["state"], stored["holder"], stored["outcome"]) == ("released", "alice@ops-1", "succeeded")
     assert stored["operation"] == "switch to green (100%)"
