@@ -20,6 +20,47 @@ options:
       - Without it the module takes the application's lease for its own call, right before
         its first write, and releases it at the end; a call with nothing to write takes none.
     type: dict
+    suboptions:
+      bucket:
+        description: The bucket of the lock.
+        type: str
+        required: true
+      key:
+        description: The key of the lock object.
+        type: str
+        required: true
+      application:
+        description: The application.
+        type: str
+        required: true
+      token:
+        description: The secret of the run that took the lease.
+        type: str
+        required: true
+      etag:
+        description: The ETag of the lease's last write; every write of the holder is conditional on it.
+        type: str
+        required: true
+      holder:
+        description: Who holds the lease.
+        type: str
+        required: true
+      operation:
+        description: What the holder is doing.
+        type: str
+        required: true
+      ttl:
+        description: The lease's duration in seconds; each renewal pushes the expiry this far.
+        type: int
+        required: true
+      acquired_at:
+        description: When the lease was taken.
+        type: str
+        required: true
+      expires_at:
+        description: When the lease expires unless renewed.
+        type: str
+        required: true
   lock:
     description:
       - Whether to take the application's lease at all when no O(lease) is given.
@@ -52,4 +93,55 @@ options:
         run is recorded as V(aborted) and stops at its next renewal without writing.
     type: bool
     default: false
+"""
+
+    # The lease option alone, for watchers (they write nothing but the lease they renew).
+    WATCHER = r"""
+options:
+  lease:
+    description:
+      - The lease of the flow (RV(bluegreen.aws.deployment_lock#module:lease)), renewed at every poll.
+        When it was taken over (an abort), the task fails with RV(lease_lost) and nothing more is written.
+    type: dict
+    suboptions:
+      bucket:
+        description: The bucket of the lock.
+        type: str
+        required: true
+      key:
+        description: The key of the lock object.
+        type: str
+        required: true
+      application:
+        description: The application.
+        type: str
+        required: true
+      token:
+        description: The secret of the run that took the lease.
+        type: str
+        required: true
+      etag:
+        description: The ETag of the lease's last write; every write of the holder is conditional on it.
+        type: str
+        required: true
+      holder:
+        description: Who holds the lease.
+        type: str
+        required: true
+      operation:
+        description: What the holder is doing.
+        type: str
+        required: true
+      ttl:
+        description: The lease's duration in seconds; each renewal pushes the expiry this far.
+        type: int
+        required: true
+      acquired_at:
+        description: When the lease was taken.
+        type: str
+        required: true
+      expires_at:
+        description: When the lease expires unless renewed.
+        type: str
+        required: true
 """

@@ -37,10 +37,8 @@ options:
     description: Seconds between two reads; an alarm is seen at most this long after it fires.
     type: int
     default: 5
-  lease:
-    description: The lease of the flow (RV(bluegreen.aws.deployment_lock#module:lease)), renewed at every poll.
-    type: dict
 extends_documentation_fragment:
+  - bluegreen.aws.lease.watcher
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3

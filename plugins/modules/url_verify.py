@@ -44,10 +44,8 @@ options:
     description: Whether to validate the TLS certificate of O(url).
     type: bool
     default: true
-  lease:
-    description: The lease of the flow (RV(bluegreen.aws.deployment_lock#module:lease)), renewed at every poll.
-    type: dict
 extends_documentation_fragment:
+  - bluegreen.aws.lease.watcher
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
