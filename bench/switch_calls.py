@@ -1,6 +1,6 @@
 """AWS API calls per switch, and the reaction time of a guarded canary.
 
-Runs bluegreen.aws.listener_switch in-process against an embedded AWS (moto
+Runs bluegreen.aws.listener_switch (and alarm_watch) in-process against an embedded AWS (moto
 server on a free 127.0.0.1 port, stopped at the end) and prints:
 
 * calls and writes of a switch to the idle color, and of a switch to the
@@ -41,6 +41,7 @@ import boto3  # noqa: E402
 from botocore.client import BaseClient  # noqa: E402
 
 REGION = "us-east-1"
+BUCKET = "web-artifacts-123456789012-%s" % REGION
 READS = ("Describe", "List", "Get", "Head", "BatchGet")
 
 
@@ -126,19 +127,22 @@ def start_counting_server():
     return server, thread, app, "http://127.0.0.1:%d" % server.server_address[1]
 
 
+def make_bucket(url):
+    s3 = boto3.client("s3", region_name=REGION, endpoint_url=url, aws_access_key_id="testing",
+                      aws_secret_access_key="testing")
+    s3.create_bucket(Bucket=BUCKET)
+    s3.put_bucket_versioning(Bucket=BUCKET, VersioningConfiguration={"Status": "Enabled"})
+
+
 def prepare_playbook_stack(url):
     """What switch.yml needs besides the traffic path: the alarms of both colors and the artifact bucket."""
     cloudwatch = build_stack(url)
+    make_bucket(url)
     for color in ("blue", "green"):
         for suffix in ("p99-latency", "unhealthy-hosts"):
             cloudwatch.put_metric_alarm(AlarmName="web-%s-%s" % (color, suffix), Namespace="AWS/ApplicationELB",
                                         MetricName="UnHealthyHostCount", Statistic="Maximum", Period=60,
                                         EvaluationPeriods=1, Threshold=0, ComparisonOperator="GreaterThanThreshold")
-    s3 = boto3.client("s3", region_name=REGION, endpoint_url=url, aws_access_key_id="testing",
-                      aws_secret_access_key="testing")
-    bucket = "web-artifacts-123456789012-%s" % REGION
-    s3.create_bucket(Bucket=bucket)
-    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
 
 
 def playbook_calls(report):
@@ -153,7 +157,7 @@ def playbook_calls(report):
         env = dict(os.environ, ANSIBLE_NOCOLOR="1")
         env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
         runs = (("switch.yml to the idle color", "green", []), ("switch.yml to the live color", "green", []),
-                ("switch.yml, no preview rule", "blue", ["-e", "bluegreen_preview_header="]))
+                ("switch.yml back to blue", "blue", []))
         for label, color, extra in runs:
             app.calls.clear()
             proc = subprocess.run(["ansible-playbook", "switch.yml", "-e", "color=" + color,
@@ -209,6 +213,7 @@ def main():
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
 
+    from ansible_collections.bluegreen.aws.plugins.modules import alarm_watch
     from ansible_collections.bluegreen.aws.plugins.modules import listener_switch
 
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
@@ -224,9 +229,9 @@ def main():
     report = {}
     try:
         cloudwatch = build_stack(url)
-        base = dict(endpoint_url=url, region=REGION, access_key="testing", secret_key="testing",
-                    load_balancer_name="web-alb", test_listener_port=8080,
-                    target_groups={"blue": "web-blue", "green": "web-green"})
+        make_bucket(url)
+        connection = dict(endpoint_url=url, region=REGION, access_key="testing", secret_key="testing")
+        base = dict(connection, application="web", test_listener_port=8080, lock_bucket=BUCKET)
         with mock.patch.object(BaseClient, "_make_api_call", recording):
             for label, color in (("switch to the idle color", "green"), ("switch to the live color", "green")):
                 calls.clear()
@@ -247,15 +252,18 @@ def main():
                     cloudwatch.set_alarm_state(AlarmName="web-green-5xx", StateValue="ALARM", StateReason="bench")
                     fired_at["t"] = datetime.utcnow()
 
+                # A canary step as the release role runs it: the weight, the watcher, the restore.
+                ok, result = run_module(listener_switch.main, dict(base, color="green", weight=10))
+                assert ok, result
                 timer = threading.Timer(poll + 0.5, fire)
                 timer.start()
-                ok, result = run_module(listener_switch.main, dict(
-                    base, color="green", steps=[{"weight": 10, "pause": 60}], alarms=["web-green-5xx"],
-                    poll_interval=poll))
+                ok, result = run_module(alarm_watch.main, dict(connection, alarms=["web-green-5xx"], duration=60,
+                                                               poll_interval=poll))
                 timer.join()
-                assert not ok and result.get("rolled_back"), result
-                restored = datetime.strptime(result["timeline"][-1]["restored_at"], "%Y-%m-%dT%H:%M:%S.%fZ")
-                reactions.append((restored - fired_at["t"]).total_seconds())
+                assert not ok and result["verdict"] == "fail", result
+                ok, result = run_module(listener_switch.main, dict(base, color="blue"))
+                assert ok and result["changed"], result
+                reactions.append((datetime.utcnow() - fired_at["t"]).total_seconds())
             median = statistics.median(reactions)
             report["reaction poll %ds" % poll] = dict(median=median, runs=reactions, target=poll + 2)
             print("reaction, poll %ds: median %.2f s (runs %s), target <= %d s: %s" % (
