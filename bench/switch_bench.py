@@ -45,7 +45,7 @@ def make_apps(bench, names):
         return boto3.client(service, region_name=REGION, endpoint_url=bench.url, aws_access_key_id="testing",
                             aws_secret_access_key="testing")
 
-    elbv2, s3 = client("elbv2"), client("s3")
+    elbv2, s3, cloudwatch = client("elbv2"), client("s3"), client("cloudwatch")
     web = elbv2.describe_load_balancers(Names=[APP + "-alb"])["LoadBalancers"][0]
     subnets = [zone["SubnetId"] for zone in web["AvailabilityZones"]]
     targets = {}
@@ -64,6 +64,11 @@ def make_apps(bench, names):
         for port, color in ((80, "blue"), (8080, "green")):
             elbv2.create_listener(LoadBalancerArn=lb["LoadBalancerArn"], Protocol="HTTP", Port=port,
                                   DefaultActions=[{"Type": "forward", "TargetGroupArn": arns[color]}])
+        for color in ("blue", "green"):
+            for suffix in ("5xx", "p99-latency", "unhealthy-hosts"):  # what the switch's gate reads
+                cloudwatch.put_metric_alarm(AlarmName="%s-%s-%s" % (name, color, suffix), Namespace="AWS/ApplicationELB",
+                                            MetricName="HTTPCode_Target_5XX_Count", Statistic="Sum", Period=60,
+                                            EvaluationPeriods=1, Threshold=5, ComparisonOperator="GreaterThanThreshold")
         bucket = "%s-artifacts-%s-%s" % (name, ACCOUNT, REGION)
         s3.create_bucket(Bucket=bucket)
         s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
@@ -109,16 +114,16 @@ def main():
         idle = "green" if order[-1] == "blue" else "blue"
         idle_calls, idle_writes = count(bench, recorder, idle)
         live_calls, live_writes = count(bench, recorder, idle)
+        print()
+        line("floor:  aws elbv2 modify-listener", floor)
+        line("switch: ansible-playbook switch.yml (to the idle color)", switch)
+        ratio("ratio:  switch / floor (target <= 3x)", switch, floor)
+        print("calls:  switch to the idle color: %d calls, %d writes (%s) (target <= 9 and <= 4)"
+              % (idle_calls, len(idle_writes), ", ".join(idle_writes)))
+        print("calls:  switch to the live color: %d calls, %d writes (target 0 writes)" % (live_calls, len(live_writes)),
+              flush=True)
         if args.apps > 1:
             one, many = fleet(bench, args.apps, args.runs)
-
-    print()
-    line("floor:  aws elbv2 modify-listener", floor)
-    line("switch: ansible-playbook switch.yml (to the idle color)", switch)
-    ratio("ratio:  switch / floor (target <= 3x)", switch, floor)
-    print("calls:  switch to the idle color: %d calls, %d writes (%s) (target <= 9 and <= 4)"
-          % (idle_calls, len(idle_writes), ", ".join(idle_writes)))
-    print("calls:  switch to the live color: %d calls, %d writes (target 0 writes)" % (live_calls, len(live_writes)))
     if args.apps > 1:
         line("fleet:  one application (-l web)", one)
         line("fleet:  %d applications in one run" % args.apps, many)
