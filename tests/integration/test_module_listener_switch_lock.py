@@ -23,7 +23,8 @@ from datetime import timezone
 from ansible_collections.bluegreen.aws.plugins.module_utils import lock_ops
 from ansible_collections.bluegreen.aws.plugins.modules import listener_switch
 
-from test_module_listener_switch import BLUE_LIVE, BUCKET, GREEN_LIVE, lock_bucket, read_weights, switch_args  # noqa: F401 (fixture)
+from test_module_listener_switch import BLUE_LIVE, BUCKET, GREEN_LIVE, read_weights, switch_args
+from test_module_listener_switch import lock_bucket  # noqa: F401 # pylint: disable=unused-import
 
 KEY = "locks/web.json"
 

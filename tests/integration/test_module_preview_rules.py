@@ -14,7 +14,8 @@ from __future__ import annotations
 from ansible_collections.bluegreen.aws.plugins.modules import listener_switch
 from ansible_collections.bluegreen.aws.plugins.modules import preview_rules as preview_rules_module
 
-from test_module_listener_switch import lock_bucket, read_default_actions, switch_args  # noqa: F401 (fixture)
+from test_module_listener_switch import read_default_actions, switch_args
+from test_module_listener_switch import lock_bucket  # noqa: F401 # pylint: disable=unused-import
 
 HEADER = "X-Bluegreen-Color"
 

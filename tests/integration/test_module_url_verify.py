@@ -21,7 +21,8 @@ import pytest
 
 from ansible_collections.bluegreen.aws.plugins.modules import url_verify
 
-from test_module_alarm_watch import lease_and_bucket, taken_over  # noqa: F401 (fixture)
+from test_module_alarm_watch import taken_over
+from test_module_alarm_watch import lease_and_bucket  # noqa: F401 # pylint: disable=unused-import
 
 
 class Site:
