@@ -1,8 +1,8 @@
 # bluegreen.aws developer entry points.
 #
 #   make demo      provision the stack on the embedded AWS, switch to green, release version 2, show status
-#   make test      every check, in CI order, stopping at the first failure:
-#                  lint (yamllint, ansible-lint), pytest, sanity, molecule, changelog
+#   make test      every check: pytest, and beside it lint (yamllint, ansible-lint),
+#                  sanity, changelog, molecule; then each stage's seconds
 #   make clean     remove .venv and caches
 #
 # Each check also runs on its own: make lint | pytest | sanity | molecule | changelog.
@@ -25,9 +25,19 @@ RUNTIME_STAMP := $(VENV)/.installed-runtime
 TEST_STAMP    := $(VENV)/.installed-test
 
 # One worker per CPU, each with its own emulator; --dist loadfile keeps each test
-# file on one worker, in order (test_playbooks.py builds one stack per module).
-# Measured ~25% faster than serial on 2 CPUs. `make pytest PYTEST_ARGS=` runs serially.
-PYTEST_ARGS ?= -n auto --dist loadfile
+# file on one worker, in order (the playbook tests build one stack per module).
+# --no-loadscope-reorder: files go out in collection order, which conftest.py
+# sorts slowest first, so the two workers end together.
+# `make pytest PYTEST_ARGS=` runs serially.
+PYTEST_ARGS ?= -n auto --dist loadfile --no-loadscope-reorder
+
+# `make test`: pytest in the foreground; the other stages, one after the other,
+# beside it (their output in $(CI_OUT)/<stage>.log, shown when they end).
+# Most of a pytest run waits on ansible-playbook and the emulator; the second
+# lane fills the CPU time that leaves. Stage seconds: $(CI_OUT)/<stage>.time.
+CI_OUT      := tests/output/ci
+SIDE_STAGES := lint sanity changelog molecule
+export CI_OUT
 
 # The test directories that exist (git keeps no empty directory).
 PYTEST_PATHS := $(wildcard tests/unit tests/integration)
@@ -35,7 +45,7 @@ PYTEST_PATHS := $(wildcard tests/unit tests/integration)
 .DEFAULT_GOAL := help
 # `make -j test` must still run the checks one after the other.
 .NOTPARALLEL:
-.PHONY: help demo test lint pytest sanity molecule changelog clean
+.PHONY: help demo venv test lint pytest sanity molecule changelog clean
 
 help:
 	@sed -n '3,10s/^# \{0,1\}//p' $(firstword $(MAKEFILE_LIST))
@@ -57,7 +67,15 @@ demo: $(RUNTIME_STAMP)
 	ansible-playbook deploy.yml -e version=2
 	ansible-playbook playbooks/status.yml
 
-test: lint pytest sanity molecule changelog
+venv: $(TEST_STAMP)
+
+test: $(TEST_STAMP)
+	@rm -rf $(CI_OUT)
+	@.ci/stages --log $(SIDE_STAGES) & side=$$!; \
+	.ci/stages pytest; rc=$$?; \
+	wait $$side || rc=1; \
+	.ci/stages --report lint pytest sanity molecule changelog; \
+	exit $$rc
 
 lint: $(TEST_STAMP)
 	yamllint --strict .
@@ -69,8 +87,9 @@ pytest: $(TEST_STAMP)
 sanity: $(TEST_STAMP)
 	PYTHON=$(BIN)/python tests/sanity/run.sh
 
-# Every scenario in extensions/molecule/: the whole flow (default), one per
-# infrastructure role, and windows (skips itself without a real instance).
+# Every scenario in extensions/molecule/: the whole flow (default) and windows
+# (skips itself without a real instance). Each role on its own is tested by
+# pytest (tests/integration/test_role_*.py).
 molecule: $(TEST_STAMP)
 	molecule test --all
 

@@ -38,9 +38,17 @@ variable "build_run_id" {
 variable "winrm_source_cidrs" {
   type        = list(string)
   description = "CIDRs allowed to reach WinRM (5986) on the build instance: the address of this build host, e.g. [\"203.0.113.7/32\"]. No default, never 0.0.0.0/0."
+  # Addresses, not strings: every entry must be a network (cidrhost parses IPv4
+  # and IPv6) with a prefix of at least /8 (IPv4) or /32 (IPv6), the limit of
+  # the network role's admin CIDRs; so 0.0.0.0/1 + 128.0.0.0/1, 1.2.3.4/0 and
+  # ::0/0 fail like 0.0.0.0/0. try(): HCL's && does not short-circuit, and
+  # Packer 1.6.6 has no regexall or tonumber (comparisons convert "32").
   validation {
-    condition     = length(var.winrm_source_cidrs) > 0 && contains(var.winrm_source_cidrs, "0.0.0.0/0") == false && contains(var.winrm_source_cidrs, "::/0") == false
-    error_message = "The winrm_source_cidrs must list the build host's address (e.g. 203.0.113.7/32); 0.0.0.0/0 and ::/0 are refused."
+    condition = length(var.winrm_source_cidrs) > 0 && length([
+      for cidr in var.winrm_source_cidrs : cidr
+      if ! try(cidrhost(cidr, 0) != "" && split("/", cidr)[1] >= (length(split(":", cidr)) > 1 ? 32 : 8), false)
+    ]) == 0
+    error_message = "The winrm_source_cidrs must list the build host's address (e.g. 203.0.113.7/32): each entry an IPv4 network of /8 or longer or an IPv6 network of /32 or longer; the internet is refused in any spelling (0.0.0.0/0, 0.0.0.0/1 with 128.0.0.0/1, 1.2.3.4/0, ::0/0)."
   }
 }
 

@@ -1,8 +1,9 @@
 """Shared pytest fixtures: an embedded AWS (moto server) on 127.0.0.1.
 
-One server per test session, on a free port, stopped at the end of the
-session; ``aws`` resets its state before each test so tests never see each
-other's resources.
+One server per test session (so one per xdist worker), on a free port,
+stopped at the end of the session; ``aws`` resets its state before each test
+so tests never see each other's resources. The reset is moto's own, done in
+process and without the work it throws away (see ``InProcessEmulator``).
 """
 
 import os
@@ -60,16 +61,54 @@ class Emulator:
         )
 
 
+class InProcessEmulator(Emulator):
+    """The moto server running in this process (``emulator_server``), reset in place.
+
+    ``POST /moto-api/reset`` first re-initialises every backend that was used
+    (IAM loads its ~1,600 managed policies again, EC2 its ~1,300 images with a
+    volume and a snapshot each: 1.5-2 s of CPU) and then drops them all, so
+    the next request builds them once more. Dropping them is the part that
+    wipes the state; ``reset`` does only that, under moto's backend lock. The
+    backends are built again on first use, as after moto's reset.
+    """
+
+    def reset(self):
+        from moto.core.base_backend import BackendDict, backend_lock
+        from moto.core.model_instances import reset_model_data
+
+        with backend_lock:
+            for backend in BackendDict._instances:
+                backend.clear()
+            BackendDict._instances.clear()
+        reset_model_data()
+
+
+def _fast_resource_ids():
+    """EC2 resource IDs from one ``getrandbits`` call instead of a ``random.choice`` per hex digit.
+
+    Same alphabet, length and random source (moto's seedable one); building
+    the EC2 backend (1,300 images, each with a volume and a snapshot) spends
+    half its time there, and the tests build it again after every reset.
+    """
+    from moto.ec2 import utils
+
+    def random_resource_id(size=8):
+        return "%0*x" % (size, utils.random.getrandbits(4 * size))
+
+    utils.random_resource_id = random_resource_id
+
+
 @pytest.fixture(scope="session")
 def emulator_server():
-    """One moto server for the whole session, stopped at the end."""
+    """One moto server for the whole session (one per xdist worker), stopped at the end."""
     from moto.server import ThreadedMotoServer
 
+    _fast_resource_ids()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
     try:
-        yield Emulator("http://%s:%d" % (host, port))
+        yield InProcessEmulator("http://%s:%d" % (host, port))
     finally:
         server.stop()
 
@@ -79,6 +118,25 @@ def aws(emulator_server):
     """The emulator with all state wiped before the test."""
     emulator_server.reset()
     return emulator_server
+
+
+@pytest.fixture(scope="module")
+def role_playbook(emulator_server, tmp_path_factory):
+    """``role_playbook(*roles, show=None, **variables)`` -> ``run(*args, **extra_vars)`` -> ``(rc, output)``.
+
+    The one playbook of the role tests (playbook_stack.RolePlaybook): the roles
+    applied in order on localhost against this worker's emulator, ``variables``
+    as extra vars on every run. Module scope: the tests of a module share what
+    the runs build (no reset between them; a module that needs a clean
+    emulator resets it once in its own fixture).
+    """
+    from playbook_stack import RolePlaybook
+
+    def make(*roles, **options):
+        directory = tmp_path_factory.mktemp("playbook")
+        return RolePlaybook(emulator_server.url, directory, roles, **options).run
+
+    return make
 
 
 # --- Running this collection's modules in-process -----------------------------
@@ -225,3 +283,28 @@ def bluegreen_stack(aws):
             DefaultActions=[{"Type": "forward", "TargetGroupArn": stack["target_group_arns"][color]}],
         )["Listeners"][0]["ListenerArn"]
     return stack
+
+
+# --- Order: the slowest test files first ---------------------------------------
+
+# `make pytest` hands whole files to the xdist workers in collection order
+# (--dist loadfile --no-loadscope-reorder). The files that provision stacks with
+# ansible-playbook take minutes each; started first, they run while the other
+# worker works through everything else, and both workers end at about the same
+# time. Slowest first, as measured; a file not named here runs after them, in
+# the usual order.
+SLOWEST_FIRST = (
+    "test_playbooks.py",
+    "test_playbook_deploy.py",
+    "test_mode_codedeploy.py",
+    "test_role_stack.py",
+    "test_windows_roles.py",
+    "test_role_pipeline.py",
+    "test_role_codedeploy.py",
+    "test_role_monitoring.py",
+)
+
+
+def pytest_collection_modifyitems(items):
+    rank = {name: index for index, name in enumerate(SLOWEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(SLOWEST_FIRST)))

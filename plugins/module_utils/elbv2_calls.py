@@ -118,3 +118,18 @@ def describe_target_group_attributes(client, target_group_arn):
     """``{key: value}`` of the target group's attributes (values are strings, as AWS returns them)."""
     attributes = client.describe_target_group_attributes(TargetGroupArn=target_group_arn)["Attributes"]
     return {a["Key"]: a["Value"] for a in attributes}
+
+
+@aws_error_handler("describe the attributes of load balancer {load_balancer_arn}")
+@AWSRetry.jittered_backoff()
+def describe_load_balancer_attributes(client, load_balancer_arn):
+    """``{key: value}`` of the load balancer's attributes (all values are strings)."""
+    attributes = client.describe_load_balancer_attributes(LoadBalancerArn=load_balancer_arn)["Attributes"]
+    return {a["Key"]: a["Value"] for a in attributes}
+
+
+@aws_error_handler("modify the attributes of load balancer {load_balancer_arn}")
+@AWSRetry.jittered_backoff()
+def modify_load_balancer_attributes(client, load_balancer_arn, attributes):
+    """Set ``attributes`` (a list of ``{"Key": ..., "Value": ...}``) on the load balancer."""
+    client.modify_load_balancer_attributes(LoadBalancerArn=load_balancer_arn, Attributes=list(attributes))

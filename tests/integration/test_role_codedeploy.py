@@ -19,40 +19,16 @@ run in file order.
 
 from __future__ import annotations
 
-import json
-import os
 import re
-import subprocess
-import sys
 
 import pytest
 
 from conftest import REGION
-from conftest import REPO
 
 APP = "orders"
 ACCOUNT = "123456789012"
 ROLE_ARN = "arn:aws:iam::%s:role/%s-codedeploy" % (ACCOUNT, APP)
 ALARMS = {c: ["%s-%s-%s" % (APP, c, s) for s in ("5xx", "p99-latency", "unhealthy-hosts")] for c in ("blue", "green")}
-
-PLAYBOOK = """
-- name: CodeDeploy of one application
-  hosts: localhost
-  connection: local
-  gather_facts: false
-  module_defaults:
-    group/bluegreen.aws.aws:
-      region: {region}
-      endpoint_url: "{{{{ url }}}}"
-      access_key: testing
-      secret_key: testing
-  roles:
-    - role: bluegreen.aws.codedeploy
-  post_tasks:
-    - name: Show the published groups
-      ansible.builtin.debug:
-        msg: "codedeploy_deployment_groups={{{{ codedeploy_deployment_groups | to_json }}}}"
-""".format(region=REGION)
 
 
 @pytest.fixture(scope="module")
@@ -75,25 +51,11 @@ def faithful_group_reads():
 
 
 @pytest.fixture(scope="module")
-def stack(emulator_server, tmp_path_factory, faithful_group_reads):
-    playbook = tmp_path_factory.mktemp("codedeploy") / "codedeploy.yml"
-    playbook.write_text(PLAYBOOK)
-
-    def run(*args, **extra_vars):
-        variables = dict(url=emulator_server.url, bluegreen_app=APP, bluegreen_region=REGION,
-                         codedeploy_service_role=ROLE_ARN,
-                         codedeploy_auto_scaling_groups={"blue": APP + "-blue", "green": APP + "-green"},
-                         codedeploy_alarms=ALARMS, codedeploy_tags={"Team": "web"})
-        variables.update(extra_vars)
-        env = dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0", ANSIBLE_PYTHON_INTERPRETER=sys.executable,
-                   ANSIBLE_CALLBACK_RESULT_FORMAT="json", ANSIBLE_PIPELINING="1")
-        env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
-        proc = subprocess.run(
-            ["ansible-playbook", "-i", "localhost,", str(playbook), "-e", json.dumps(variables), *args],
-            cwd=REPO, env=env, capture_output=True, text=True, timeout=300, check=False,
-        )
-        return proc.returncode, proc.stdout + proc.stderr
-
+def stack(emulator_server, role_playbook, faithful_group_reads):
+    run = role_playbook("codedeploy", show="codedeploy_deployment_groups | to_json", bluegreen_app=APP,
+                        bluegreen_region=REGION, codedeploy_service_role=ROLE_ARN,
+                        codedeploy_auto_scaling_groups={"blue": APP + "-blue", "green": APP + "-green"},
+                        codedeploy_alarms=ALARMS, codedeploy_tags={"Team": "web"})
     return dict(run=run, codedeploy=emulator_server.client("codedeploy"))
 
 

@@ -15,43 +15,19 @@ each ansible-playbook run costs seconds, so it is not run here.)
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
 
 import pytest
 
 from conftest import REGION
-from conftest import REPO
 
 APP = "shop"
 SUFFIXES = ("5xx", "p99-latency", "unhealthy-hosts")
 NAMES = {color: ["%s-%s-%s" % (APP, color, suffix) for suffix in SUFFIXES] for color in ("blue", "green")}
 
-PLAYBOOK = """
-- name: Monitoring of one application
-  hosts: localhost
-  connection: local
-  gather_facts: false
-  module_defaults:
-    group/bluegreen.aws.aws:
-      region: {region}
-      endpoint_url: "{{{{ url }}}}"
-      access_key: testing
-      secret_key: testing
-  roles:
-    - role: bluegreen.aws.monitoring
-  post_tasks:
-    - name: Show the published alarm names
-      ansible.builtin.debug:
-        msg: "monitoring_alarms={{{{ monitoring_alarms | to_json }}}}"
-""".format(region=REGION)
-
-
 @pytest.fixture(scope="module")
-def stack(emulator_server, tmp_path_factory):
-    """An ALB with one target group per color, and a runner of the playbook above.
+def stack(emulator_server, role_playbook):
+    """An ALB with one target group per color, and a runner of the monitoring role.
 
     No reset (seconds, for the IAM managed policies): the names are this file's own.
     """
@@ -63,22 +39,8 @@ def stack(emulator_server, tmp_path_factory):
         "LoadBalancers"][0]["LoadBalancerArn"]
     tg_arns = {color: elbv2.create_target_group(Name="%s-%s" % (APP, color), Protocol="HTTP", Port=80, VpcId=vpc_id)[
         "TargetGroups"][0]["TargetGroupArn"] for color in ("blue", "green")}
-    playbook = tmp_path_factory.mktemp("monitoring") / "monitoring.yml"
-    playbook.write_text(PLAYBOOK)
-
-    def run(*args, **extra_vars):
-        variables = dict(url=emulator_server.url, monitoring_app=APP, load_balancer_arn=lb_arn,
-                         load_balancer_target_group_arns=tg_arns)
-        variables.update(extra_vars)
-        env = dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0", ANSIBLE_PYTHON_INTERPRETER=sys.executable,
-                   ANSIBLE_CALLBACK_RESULT_FORMAT="json", ANSIBLE_PIPELINING="1")
-        env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
-        proc = subprocess.run(
-            ["ansible-playbook", "-i", "localhost,", str(playbook), "-e", json.dumps(variables), *args],
-            cwd=REPO, env=env, capture_output=True, text=True, timeout=300, check=False,
-        )
-        return proc.returncode, proc.stdout + proc.stderr
-
+    run = role_playbook("monitoring", show="monitoring_alarms | to_json", monitoring_app=APP,
+                        load_balancer_arn=lb_arn, load_balancer_target_group_arns=tg_arns)
     return dict(run=run, lb_arn=lb_arn, tg_arns=tg_arns, cloudwatch=emulator_server.client("cloudwatch"))
 
 

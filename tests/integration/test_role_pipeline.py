@@ -20,11 +20,6 @@ order.
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-
 import pytest
 import yaml
 
@@ -37,28 +32,9 @@ BUCKET = "books-artifacts-%s-%s" % (ACCOUNT, REGION)
 KMS_KEY = "arn:aws:kms:%s:%s:key/0a1b2c3d-4e5f-6789-abcd-ef0123456789" % (REGION, ACCOUNT)
 SOURCE_KEY = APP + "/source/books-source.zip"
 
-PLAYBOOK = """
-- name: Pipeline of one application
-  hosts: localhost
-  connection: local
-  gather_facts: false
-  module_defaults:
-    group/bluegreen.aws.aws:
-      region: {region}
-      endpoint_url: "{{{{ url }}}}"
-      access_key: testing
-      secret_key: testing
-  roles:
-    - role: bluegreen.aws.pipeline
-  post_tasks:
-    - name: Show where the pipeline deploys
-      ansible.builtin.debug:
-        msg: "pipeline_deploys_to={{{{ pipeline_deploys_to | default('none') }}}}"
-""".format(region=REGION)
-
 
 @pytest.fixture(scope="module")
-def stack(emulator_server, tmp_path_factory):
+def stack(emulator_server, role_playbook):
     ec2, elbv2 = emulator_server.client("ec2"), emulator_server.client("elbv2")
     emulator_server.client("s3").create_bucket(Bucket=BUCKET)
     vpc_id = ec2.create_vpc(CidrBlock="10.50.0.0/16")["Vpc"]["VpcId"]
@@ -70,22 +46,9 @@ def stack(emulator_server, tmp_path_factory):
         "TargetGroups"][0]["TargetGroupArn"] for color in ("blue", "green")}
     listener_arn = elbv2.create_listener(LoadBalancerArn=lb_arn, Protocol="HTTP", Port=80, DefaultActions=[
         {"Type": "forward", "TargetGroupArn": tg_arns["blue"]}])["Listeners"][0]["ListenerArn"]
-    playbook = tmp_path_factory.mktemp("pipeline") / "pipeline.yml"
-    playbook.write_text(PLAYBOOK)
-
-    def run(*args, **extra_vars):
-        variables = dict(url=emulator_server.url, bluegreen_app=APP, bluegreen_region=REGION,
-                         bluegreen_account_id=ACCOUNT, bluegreen_artifact_bucket=BUCKET,
-                         pipeline_kms_key_arn=KMS_KEY, pipeline_source_key=SOURCE_KEY)
-        variables.update(extra_vars)
-        env = dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0", ANSIBLE_PYTHON_INTERPRETER=sys.executable,
-                   ANSIBLE_PIPELINING="1")
-        env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
-        proc = subprocess.run(
-            ["ansible-playbook", "-i", "localhost,", str(playbook), "-e", json.dumps(variables), *args],
-            cwd=REPO, env=env, capture_output=True, text=True, timeout=300, check=False,
-        )
-        return proc.returncode, proc.stdout + proc.stderr
+    run = role_playbook("pipeline", show="pipeline_deploys_to | default('none')", bluegreen_app=APP,
+                        bluegreen_region=REGION, bluegreen_account_id=ACCOUNT, bluegreen_artifact_bucket=BUCKET,
+                        pipeline_kms_key_arn=KMS_KEY, pipeline_source_key=SOURCE_KEY)
 
     def forward(weights):
         elbv2.modify_listener(ListenerArn=listener_arn, DefaultActions=[{"Type": "forward", "ForwardConfig": {

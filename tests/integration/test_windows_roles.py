@@ -652,7 +652,7 @@ def test_winrm_switch_opens_and_closes_it_consistently(tmp_path, aws):
     apply("true")
     assert winrm_rules() == [(5986, 5986, ["10.0.0.0/8"], [])]
     assert sorted(iam.list_role_policies(RoleName="web-ec2")["PolicyNames"]) == [
-        "read-release-bundles", "session-manager", "winrm-password"]
+        "read-release-bundles", "session-manager", "winrm-password", "write-logs"]
     assert iam.list_attached_role_policies(RoleName="web-ec2")["AttachedPolicies"] == []
     statements = inline("winrm-password")["Statement"]
     assert [(s["Action"], s["Resource"]) for s in statements] == [
@@ -665,4 +665,4 @@ def test_winrm_switch_opens_and_closes_it_consistently(tmp_path, aws):
 
     apply("false")
     assert winrm_rules() == []
-    assert sorted(iam.list_role_policies(RoleName="web-ec2")["PolicyNames"]) == ["read-release-bundles", "session-manager"]
+    assert sorted(iam.list_role_policies(RoleName="web-ec2")["PolicyNames"]) == ["read-release-bundles", "session-manager", "write-logs"]
