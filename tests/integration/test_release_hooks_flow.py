@@ -11,6 +11,7 @@ The tests share one stack and run in file order (each starts from the traffic th
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -191,10 +192,19 @@ def test_canary_with_three_times_the_baseline_error_rate_is_rolled_back_naming_t
 
 def test_status_shows_the_delivery_metrics_and_cloudwatch_holds_them(stack):
     """Four operations reached production: two switches (one undone by its hook) and two canaries rolled back."""
-    out = stack.playbook("status.yml", "-e", "period_days=30")[1]
-    assert "delivery metrics, last 30 days" in out
-    assert "change failure rate 75%" in out and "(3 of 4)" in out, out[-3000:]
+    out = stack.playbook("playbooks/status.yml", "-e", "period_days=30")[1]
+    assert "delivery metrics, last 30 days" in out, out[-3000:]
+    match = re.search(r"change failure rate (\d+)% \((\d+) of (\d+)\)", " ".join(out.split()))  # lines wrap
+    assert match, out[-3000:]
+    percent, failures, deployments = (int(x) for x in match.groups())
+    assert (failures, deployments) == (3, 4) and percent == 75, match.group(0)
     cloudwatch = stack.aws.client("cloudwatch")
-    names = {m["MetricName"] for m in cloudwatch.list_metrics(
-        Namespace="bluegreen.aws", Dimensions=[dict(Name="Application", Value=APP)])["Metrics"]}
+    dimensions = [dict(Name="Application", Value=APP)]
+    names = {m["MetricName"] for m in cloudwatch.list_metrics(Namespace="bluegreen.aws", Dimensions=dimensions)["Metrics"]}
     assert {"Deployments", "DeploymentFrequency", "ChangeFailureRate", "OperationDuration"} <= names, names
+    now = datetime.now(timezone.utc)
+    points = cloudwatch.get_metric_statistics(Namespace="bluegreen.aws", MetricName="ChangeFailureRate", Dimensions=dimensions,
+                                              StartTime=now - timedelta(hours=1), EndTime=now + timedelta(minutes=5),
+                                              Period=60, Statistics=["Maximum"])["Datapoints"]
+    latest = max(points, key=lambda p: p["Timestamp"])  # published after the last operation
+    assert latest["Maximum"] == pytest.approx(75.0), points
