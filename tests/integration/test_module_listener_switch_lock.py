@@ -39,8 +39,8 @@ def take(s3, holder="bob@ops-2", operation="switch to green (10% > 100%)", ttl=6
                             uuid.uuid4().hex)["lease"]
 
 
-def test_a_switch_to_the_idle_color_is_nine_calls_and_four_writes(aws, bluegreen_stack, lock_bucket, run_module,
-                                                                   aws_calls):
+def test_a_switch_to_the_idle_color_is_nine_calls_and_four_writes(
+        aws, bluegreen_stack, lock_bucket, run_module, aws_calls):
     stack = bluegreen_stack
     ok, result = run_module(listener_switch.main, switch_args(stack, color="green", lock_holder="alice@ops-1",
                                                               alarms=[]))

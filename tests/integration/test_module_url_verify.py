@@ -84,7 +84,7 @@ def test_passes_when_the_new_version_answers(run_module, aws_calls, site):
 
 def test_fails_saying_what_it_last_received(run_module, site):
     ok, result = run_module(url_verify.main, dict(url=site.url, headers={"X-App-Version": "9.9.9"}, interval=1,
-                                                   timeout=2))
+                                                  timeout=2))
     assert not ok and result["verdict"] == "fail"
     assert site.url + " did not show the new version within 2 s" in result["msg"]
     assert "header X-App-Version: '1.0.0', expected '9.9.9'" in result["msg"], result["msg"]
@@ -101,7 +101,7 @@ def test_renews_the_lease_at_every_poll_and_stops_when_it_is_lost(aws, run_modul
 
     taken_over(s3)
     ok, result = run_module(url_verify.main, dict(url=site.url, body="1.1.0", interval=1, timeout=10,
-                                                   lease=result["lease"]))
+                                                  lease=result["lease"]))
     assert not ok and result["lease_lost"] is True and "dave@ops-4" in result["msg"]
 
 

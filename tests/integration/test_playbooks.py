@@ -266,6 +266,10 @@ def test_finalize_scales_the_idle_color_down_and_rollback_scales_it_up_first(sta
     assert stack.group("blue")["DesiredCapacity"] == 0, "site.yml must not undo finalize"
     out = stack.playbook("playbooks/rollback.yml")[1]
     assert "scaling it to 2 instances" in out, out[-3000:]
+    flat = " ".join(out.split())
+    # The cause, named: finalize scaled it down (desired capacity 0), with the counts behind it.
+    assert "a desired capacity of 0 (scaled down by finalize.yml); its instances:" in flat, out[-3000:]
+    assert "registered targets not healthy" in flat, out[-3000:]
     assert stack.group("blue")["DesiredCapacity"] == 2
     assert stack.group("blue")["HealthCheckType"] == "ELB", "rollback must keep the group's health check settings"
     assert stack.weights(80) == {"blue": 100, "green": 0}

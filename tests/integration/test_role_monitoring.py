@@ -25,6 +25,7 @@ APP = "shop"
 SUFFIXES = ("5xx", "p99-latency", "unhealthy-hosts")
 NAMES = {color: ["%s-%s-%s" % (APP, color, suffix) for suffix in SUFFIXES] for color in ("blue", "green")}
 
+
 @pytest.fixture(scope="module")
 def stack(emulator_server, role_playbook):
     """An ALB with one target group per color, and a runner of the monitoring role.

@@ -110,7 +110,9 @@ def test_pipeline_with_build_deploys_to_the_idle_color(stack):
     assert project["artifacts"]["type"] == "CODEPIPELINE"
     assert project["serviceRole"] == "arn:aws:iam::%s:role/%s-codebuild" % (ACCOUNT, APP)
     assert project["environment"]["image"] == "aws/codebuild/standard:7.0"
+    # BLUEGREEN_APP always: app/buildspec.yml stops without it.
     assert project["environment"]["environmentVariables"] == [
+        {"name": "BLUEGREEN_APP", "value": APP, "type": "PLAINTEXT"},
         {"name": "APP_PROJECT", "value": "src/Books/Books.csproj", "type": "PLAINTEXT"}]
     # (moto stores no encryptionKey: it reports the default alias/aws/s3 whatever was sent.)
 

@@ -24,8 +24,8 @@ def test_names_follow_the_application_and_explicit_names_win():
     assert problem is None
     assert params["load_balancer_name"] == "web-alb"
     assert params["target_groups"] == {"blue": "web-blue", "green": "web-green"}
-    params, _problem = traffic_path.complete_traffic_path(dict(application="web", load_balancer_name="shop-lb",
-                                                        target_groups=None))
+    given = dict(application="web", load_balancer_name="shop-lb", target_groups=None)
+    params, _problem = traffic_path.complete_traffic_path(given)
     assert params["load_balancer_name"] == "shop-lb"
 
 
