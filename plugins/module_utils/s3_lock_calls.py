@@ -15,6 +15,8 @@ s3://bucket/key: ..."), the collection's one AWS error type.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
 from ansible_collections.bluegreen.aws.plugins.module_utils.aws_errors import AnsibleBlueGreenAWSError
@@ -96,15 +98,31 @@ def list_lock_versions(client, bucket, key, limit, after=None):
 MAX_VERSIONS_READ = 500
 
 
+# Versions of one page are read this many at a time (S3 GETs are latency-bound).
+READ_CONCURRENCY = 16
+
+
+def _read_versions(client, bucket, key, versions):
+    """The documents of ``versions`` (None for a delete marker), in their order, read concurrently."""
+    wanted = [v for v in versions if not v["deleted"]]
+    if len(wanted) <= 1:
+        found = [get_lock_version(client, bucket, key, v["version_id"]) for v in wanted]
+    else:
+        with ThreadPoolExecutor(max_workers=min(READ_CONCURRENCY, len(wanted))) as pool:
+            found = list(pool.map(lambda v: get_lock_version(client, bucket, key, v["version_id"]), wanted))
+    documents = iter(found)
+    return [None if v["deleted"] else next(documents) for v in versions]
+
+
 def read_lock_and_versions(client, bucket, key, limit):
     """``(current, documents)``: the current lock document (or None) and versions holding ``limit`` operations, newest first.
 
     Without history, one GetObject. With history, ListObjectVersions (a page
-    per ``2 * limit`` versions) and a GetObject per version, until the
-    versions read hold ``limit`` operations (the newest version of an
-    operation says how it ended) or none are left, at most ``MAX_VERSIONS_READ``.
-    The current lock is the latest version (none when that is a delete
-    marker), so it costs no extra read.
+    per ``2 * limit`` versions) and a GetObject per version (up to
+    ``READ_CONCURRENCY`` at a time), until the versions read hold ``limit``
+    operations (the newest version of an operation says how it ended) or none
+    are left, at most ``MAX_VERSIONS_READ``. The current lock is the latest
+    version (none when that is a delete marker), so it costs no extra read.
     """
     if limit == 0:
         return get_lock(client, bucket, key)[0], []
@@ -112,12 +130,12 @@ def read_lock_and_versions(client, bucket, key, limit):
     page_size = min(2 * limit, 1000)
     while True:
         versions, after = list_lock_versions(client, bucket, key, page_size, after)
-        for version in versions:
-            if len(tokens) >= limit or read >= MAX_VERSIONS_READ:
+        versions = versions[:MAX_VERSIONS_READ - read]
+        for version, document in zip(versions, _read_versions(client, bucket, key, versions)):
+            if len(tokens) >= limit:
                 return current, documents
             if version["deleted"]:
                 continue
-            document = get_lock_version(client, bucket, key, version["version_id"])
             read += 1
             if version["latest"]:
                 # An unreadable current lock blocks every run: say so (get_lock fails naming it).
@@ -126,5 +144,5 @@ def read_lock_and_versions(client, bucket, key, limit):
                 documents.append(document)
                 if document.get("token"):
                     tokens.add(document["token"])
-        if after is None or len(tokens) >= limit:
+        if after is None or len(tokens) >= limit or read >= MAX_VERSIONS_READ:
             return current, documents

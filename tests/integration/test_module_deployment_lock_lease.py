@@ -366,7 +366,9 @@ def test_history_reads_past_renewals(s3, app, aws, run_module, aws_calls):
     assert len(versions(s3, app)) == 18
     history = info(run_module, app, history=2)["history"]
     assert [h["holder"] for h in history] == ["run-2", "run-1"] and {h["outcome"] for h in history} == {"succeeded"}
-    assert aws_calls.count("GetObject") == 7, "the versions of two operations: 6 of the newest, 1 of the next"
+    # Pages of 2 x history versions, each read at once (concurrently): the first page holds the newest operation
+    # only (4 of its 6 versions), the second the rest of it and the next one.
+    assert aws_calls.count("GetObject") == 8 and aws_calls.count("ListObjectVersions") == 2
     assert [h["holder"] for h in info(run_module, app, history=10)["history"]] == ["run-2", "run-1", "run-0"]
 
 
