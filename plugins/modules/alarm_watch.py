@@ -41,7 +41,7 @@ options:
     type: int
     default: 5
 extends_documentation_fragment:
-  - bluegreen.aws.lease.watcher
+  - bluegreen.aws.lease
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3

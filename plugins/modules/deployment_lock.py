@@ -78,52 +78,6 @@ options:
         lease and stops at its next renewal without another write.
     type: bool
     default: false
-  lease:
-    description:
-      - The RV(lease) returned when the lease was taken or last renewed; required to renew
-        or release it (unless the older O(token) form is used).
-    type: dict
-    suboptions:
-      bucket:
-        description: The bucket of the lock.
-        type: str
-        required: true
-      key:
-        description: The key of the lock object.
-        type: str
-        required: true
-      application:
-        description: The application.
-        type: str
-        required: true
-      token:
-        description: The secret of the run that took the lease.
-        type: str
-        required: true
-      etag:
-        description: The ETag of the lease's last write; every write of the holder is conditional on it.
-        type: str
-        required: true
-      holder:
-        description: Who holds the lease.
-        type: str
-        required: true
-      operation:
-        description: What the holder is doing.
-        type: str
-        required: true
-      ttl:
-        description: The lease's duration in seconds; each renewal pushes the expiry this far.
-        type: int
-        required: true
-      acquired_at:
-        description: When the lease was taken.
-        type: str
-        required: true
-      expires_at:
-        description: When the lease expires unless renewed.
-        type: str
-        required: true
   outcome:
     description: How the operation ended, recorded when the lease is released.
     type: str
@@ -169,6 +123,7 @@ extends_documentation_fragment:
   - amazon.aws.region.modules
   - amazon.aws.boto3
   - ansible.builtin.action_common_attributes
+  - bluegreen.aws.lease
 attributes:
   check_mode:
     support: full

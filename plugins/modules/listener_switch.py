@@ -60,6 +60,7 @@ options:
 extends_documentation_fragment:
   - bluegreen.aws.traffic_path
   - bluegreen.aws.lease
+  - bluegreen.aws.lease.traffic
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3

@@ -48,7 +48,7 @@ options:
     type: bool
     default: true
 extends_documentation_fragment:
-  - bluegreen.aws.lease.watcher
+  - bluegreen.aws.lease
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
