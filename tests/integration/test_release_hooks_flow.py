@@ -208,3 +208,35 @@ def test_status_shows_the_delivery_metrics_and_cloudwatch_holds_them(stack):
                                               Period=60, Statistics=["Maximum"])["Datapoints"]
     latest = max(points, key=lambda p: p["Timestamp"])  # published after the last operation
     assert latest["Maximum"] == pytest.approx(75.0), points
+
+
+def test_an_abort_sends_one_message_for_the_rollback_and_one_for_the_aborted_canary(stack):
+    """rollback.yml during a running canary: the rollback succeeds, the canary stops at its next poll as aborted."""
+    live = "green" if stack.weights()["green"] == 100 else "blue"
+    idle = "blue" if live == "green" else "green"
+    steps = [{"weight": 10, "pause": 300}, {"weight": 100}]
+    cmd = ["ansible-playbook", "switch.yml", "-e", "bluegreen_endpoint_url=" + stack.url,
+           *extra(stack, color=idle, steps=steps)]
+    env = dict(os.environ, ANSIBLE_NOCOLOR="1", PYTHONUNBUFFERED="1")
+    env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
+    notifications(stack)
+    proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.time() + 300
+        while stack.weights()[idle] != 10:
+            assert proc.poll() is None and time.time() < deadline, "the canary step never started"
+            time.sleep(1)
+        rc, out = stack.playbook("playbooks/rollback.yml", *extra(stack), check=False)
+        assert rc == 0, out[-5000:]
+        canary_out, _ = proc.communicate(timeout=180)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode != 0 and "lost" in canary_out, canary_out[-3000:]
+    assert stack.weights()[live] == 100
+    sent = {m["operation"]: m for m in notifications(stack)}
+    assert set(sent) == {"rollback to " + live, "switch to %s (10%% > 100%%)" % idle}, sent
+    assert sent["rollback to " + live]["outcome"] == "succeeded"
+    assert sent["rollback to " + live]["to_color"] == live
+    assert sent["switch to %s (10%% > 100%%)" % idle]["outcome"] == "aborted", sent
