@@ -18,6 +18,9 @@ import json
 import re
 import threading
 import zipfile
+from datetime import datetime
+from datetime import timedelta
+from datetime import timezone
 
 import pytest
 import yaml
@@ -299,6 +302,17 @@ def test_deploy_ami_moves_traffic_to_the_idle_color_with_version_2(stack):
     document = lock(stack)
     assert document["state"] == "released" and document["outcome"] == "succeeded", document
     assert document["operation"] == "deploy 2 to green (ami) and switch (100%)", document
+
+    # The lead time of version 2: from its image's creation to the deploy's end, published with the other metrics.
+    now = datetime.now(timezone.utc)
+    points = stack.aws.client("cloudwatch").get_metric_statistics(
+        Namespace="bluegreen.aws", MetricName="LeadTime", Dimensions=[dict(Name="Application", Value=APP)],
+        StartTime=now - timedelta(hours=1), EndTime=now + timedelta(minutes=5), Period=60,
+        Statistics=["Maximum"])["Datapoints"]
+    created = datetime.fromisoformat(images[0]["CreationDate"].replace("Z", "+00:00"))
+    assert len(points) == 1 and 0 <= points[0]["Maximum"] <= (now - created).total_seconds() + 1, points
+    out = stack.playbook("playbooks/status.yml")[1]
+    assert re.search(r"lead time \(median\) [0-9.]+ s", flat(out)), out[-3000:]
 
 
 def test_deploy_of_the_live_version_is_a_no_op(stack):
