@@ -64,6 +64,10 @@ def _now():
     return datetime.now(timezone.utc)
 
 
+class RunGone(Exception):
+    """The run that started a task holding a flow's lease has ended (see ``controller``): the lease is left to expire."""
+
+
 class TrafficLease:
     """The lease around one module call: ``read()`` first, ``before_write()`` before the first write, ``finish()``.
 
@@ -72,8 +76,9 @@ class TrafficLease:
     ``lock: false``) turns the lock off entirely (documented as unsafe).
     """
 
-    def __init__(self, s3, params, application, bucket, operation, check_mode):
+    def __init__(self, s3, params, application, bucket, operation, check_mode, run=None):
         self.s3, self.check_mode = s3, check_mode
+        self.run = run if run is not None else controller.Controller()
         self.given = params["lease"]
         self.enabled = bool(self.given) or params["lock"]
         self.application, self.bucket = application, bucket
@@ -96,10 +101,13 @@ class TrafficLease:
             self.found = lock_ops.read(self.s3, self.bucket, self.key)
 
     def before_write(self):
-        """Take or renew the lease; raises LockHeld / LeaseLost before anything is written."""
+        """Take or renew the lease; raises LockHeld / LeaseLost / RunGone before anything is written."""
         if not self.enabled or self.check_mode:
             return
         if self.given:
+            if self.run.gone():  # the flow's run was killed while this task started: its next step must not write
+                raise RunGone(f"The run that started this task has ended; nothing written. The lease of "
+                              f"{self.given['application']} is not renewed and expires at {self.given['expires_at']}.")
             self.lease = lock_ops.renew(self.s3, self.given["bucket"], self.given["key"], self.lease, _now())
             return
         if self.taken is not None:
@@ -126,10 +134,6 @@ class TrafficLease:
             lease=self.lease if self.given else None,
             preempted=(self.taken or {}).get("preempted"),
         )
-
-
-class RunGone(Exception):
-    """The run that started the watcher has ended (see ``controller``): the lease is left to expire."""
 
 
 class Renewer:

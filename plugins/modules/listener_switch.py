@@ -171,6 +171,12 @@ lease_lost:
   description: True when the given O(lease) was taken over (an abort); nothing was written.
   returned: on failure
   type: bool
+run_gone:
+  description:
+    - True when the Ansible run that started the task with a flow's O(lease) had already been killed
+      (an orphaned worker, checked on Linux); nothing was written and the lease is left to expire.
+  returned: on failure
+  type: bool
 holder:
   description: The lock of whoever holds the lease when this call could not take or keep it.
   returned: on failure
@@ -331,6 +337,8 @@ def main():
     except traffic_lease.LeaseLost as e:
         module.fail_json(msg=f"The lease of {params['application']} was taken over; nothing written. {e}",
                          lease_lost=True, holder=e.lock)
+    except traffic_lease.RunGone as e:
+        module.fail_json(msg=str(e), run_gone=True)
     except (ListenerError, AnsibleBlueGreenAWSError) as e:
         release_failed(lease)
         if isinstance(e, AnsibleBlueGreenAWSError):

@@ -20,6 +20,7 @@ import uuid
 from datetime import datetime
 from datetime import timezone
 
+from ansible_collections.bluegreen.aws.plugins.module_utils import controller
 from ansible_collections.bluegreen.aws.plugins.module_utils import lock_ops
 from ansible_collections.bluegreen.aws.plugins.modules import listener_switch
 
@@ -115,6 +116,19 @@ def test_a_flows_lease_is_renewed_and_handed_back(aws, bluegreen_stack, lock_buc
     stored = read_lock(lock_bucket)
     assert stored["state"] == "held" and stored["token"] == lease["token"]
     assert stored["expires_at"] == result["lease"]["expires_at"] >= lease["expires_at"]
+
+
+def test_a_step_started_after_its_run_was_killed_writes_nothing(aws, bluegreen_stack, lock_bucket, run_module, aws_calls,
+                                                                 monkeypatch):
+    """The flow's run died while this step's worker started (see test_controller): no renewal, no traffic write."""
+    lease = take(lock_bucket, holder="alice@ops-1")
+    monkeypatch.setattr(controller.Controller, "gone", lambda self: True)
+    ok, result = run_module(listener_switch.main, switch_args(bluegreen_stack, color="green", weight=100, lease=lease))
+    assert not ok and result["run_gone"] is True, result
+    assert "expires at " + lease["expires_at"] in result["msg"], result["msg"]
+    assert aws_calls.writes() == []
+    assert read_weights(aws, bluegreen_stack, bluegreen_stack["listener_arn"]) == BLUE_LIVE
+    assert read_lock(lock_bucket)["expires_at"] == lease["expires_at"], "left to expire"
 
 
 def test_a_lease_taken_over_writes_nothing(aws, bluegreen_stack, lock_bucket, run_module, aws_calls):
