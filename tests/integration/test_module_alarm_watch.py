@@ -122,7 +122,7 @@ def test_a_lease_taken_over_stops_the_watch_without_writing(aws, alarms, lease_a
 
 
 def test_a_watch_whose_run_was_killed_stops_without_renewing(aws, alarms, lease_and_bucket, run_module, aws_calls,
-                                                               monkeypatch):
+                                                             monkeypatch):
     """The run that started the watcher ended under it (see test_controller for the process check itself)."""
     lease, s3 = lease_and_bucket
     polls = []

@@ -118,8 +118,8 @@ def test_a_flows_lease_is_renewed_and_handed_back(aws, bluegreen_stack, lock_buc
     assert stored["expires_at"] == result["lease"]["expires_at"] >= lease["expires_at"]
 
 
-def test_a_step_started_after_its_run_was_killed_writes_nothing(aws, bluegreen_stack, lock_bucket, run_module, aws_calls,
-                                                                 monkeypatch):
+def test_a_step_started_after_its_run_was_killed_writes_nothing(aws, bluegreen_stack, lock_bucket, run_module,
+                                                                aws_calls, monkeypatch):
     """The flow's run died while this step's worker started (see test_controller): no renewal, no traffic write."""
     lease = take(lock_bucket, holder="alice@ops-1")
     monkeypatch.setattr(controller.Controller, "gone", lambda self: True)

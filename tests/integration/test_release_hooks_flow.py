@@ -63,7 +63,7 @@ def extra(stack, **variables):
 def notifications(stack):
     """The messages in the queue (each the JSON body the topic got), deleted once read."""
     sqs, found = stack.aws.client("sqs"), []
-    for _ in range(3):
+    for _attempt in range(3):
         batch = sqs.receive_message(QueueUrl=stack.queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=1).get("Messages", [])
         for message in batch:
             envelope = json.loads(message["Body"])
@@ -176,7 +176,7 @@ def test_canary_with_three_times_the_baseline_error_rate_is_rolled_back_naming_t
                     dict(MetricName="HTTPCode_Target_5XX_Count", Dimensions=alb_dimensions(stack, color), Timestamp=at,
                          Value=errors, Unit="Count")]
             cloudwatch.put_metric_data(Namespace="AWS/ApplicationELB", MetricData=data)
-        out, _ = proc.communicate(timeout=600)
+        out = proc.communicate(timeout=600)[0]
     finally:
         if proc.poll() is None:
             proc.kill()
@@ -228,7 +228,7 @@ def test_an_abort_sends_one_message_for_the_rollback_and_one_for_the_aborted_can
             time.sleep(1)
         rc, out = stack.playbook("playbooks/rollback.yml", *extra(stack), check=False)
         assert rc == 0, out[-5000:]
-        canary_out, _ = proc.communicate(timeout=180)
+        canary_out = proc.communicate(timeout=180)[0]
     finally:
         if proc.poll() is None:
             proc.kill()
