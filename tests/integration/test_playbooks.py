@@ -193,6 +193,8 @@ def test_weighted_switch_and_status(stack):
     stack.playbook("switch.yml", "-e", "color=blue")
     out = stack.playbook("playbooks/status.yml")[1]
     assert "web: live blue, idle green, state live" in out, out[-3000:]
+    flat = " ".join(out.split())  # the callback wraps long messages
+    assert "Logs of web from the start to now (UTC)" in flat and "CloudWatch Logs /bluegreen/web/iis" in flat, out[-3000:]
     assert stack.weights(80) == {"blue": 100, "green": 0}
 
 
@@ -234,6 +236,10 @@ def test_rollback_from_an_interrupted_canary_returns_to_the_majority_color(stack
     out = stack.playbook("playbooks/rollback.yml")[1]
     assert "rolled back to green" in out, out[-2000:]
     assert stack.weights(80) == {"blue": 0, "green": 100}
+    # Where to look: from the start of the operation rolled back (the last one in the lease's history).
+    flat = " ".join(out.split())
+    assert re.search(r"Logs of web from 20\d\d-\d\d-\d\dT[0-9:]+Z to now \(UTC\)", flat), out[-3000:]
+    assert "CloudWatch Logs /bluegreen/web/application" in flat, out[-3000:]
 
 
 def set_deregistration_delay(stack, color, seconds):

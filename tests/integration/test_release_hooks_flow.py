@@ -184,6 +184,7 @@ def test_canary_with_three_times_the_baseline_error_rate_is_rolled_back_naming_t
     assert proc.returncode != 0, out[-5000:]
     assert "error_rate fail" in out and "canary blue 3.00% (60/2000)" in out and "baseline green 1.00% (20/2000)" in out
     assert "confidence" in out
+    assert "Logs of web from " in " ".join(out.split()), "where to read the logs of the failed canary"
     assert stack.weights() == {"blue": 0, "green": 100}
     sent = notifications(stack)
     assert len(sent) == 1, sent
