@@ -35,6 +35,7 @@ SOURCE_KEY = APP + "/source/books-source.zip"
 
 @pytest.fixture(scope="module")
 def stack(emulator_server, role_playbook):
+    emulator_server.reset()  # what earlier files of this worker left (another application's pipeline) is not ours
     ec2, elbv2 = emulator_server.client("ec2"), emulator_server.client("elbv2")
     emulator_server.client("s3").create_bucket(Bucket=BUCKET)
     vpc_id = ec2.create_vpc(CidrBlock="10.50.0.0/16")["Vpc"]["VpcId"]
@@ -188,7 +189,7 @@ def test_absent_deletes_pipeline_project_and_roles(stack):
     rc, out = stack["run"](pipeline_state="absent")
     assert rc == 0, out[-4000:]
     aws = stack["aws"]
-    assert aws.client("codepipeline").list_pipelines()["pipelines"] == []
+    assert [p["name"] for p in aws.client("codepipeline").list_pipelines()["pipelines"]] == []
     assert aws.client("codebuild").batch_get_projects(names=[APP + "-bundle"])["projects"] == []
     roles = [r["RoleName"] for r in aws.client("iam").list_roles()["Roles"]]
     assert APP + "-codepipeline" not in roles and APP + "-codebuild" not in roles
