@@ -32,16 +32,19 @@ from playbook_stack import recap
 APP = "web"
 COPY = "CodeDeploy_web_d-ABCDEF123"
 
-LOOKUP = """
-- name: Which Auto Scaling group serves the application now
-  hosts: applications
+# What every test playbook here starts with: the applications, against this stack's emulator.
+PLAY = """hosts: applications
   gather_facts: false
   module_defaults:
     group/bluegreen.aws.aws:
       region: "{{ bluegreen_region }}"
       endpoint_url: "{{ bluegreen_endpoint_url }}"
       access_key: testing
-      secret_key: testing
+      secret_key: testing"""
+
+LOOKUP = """
+- name: Which Auto Scaling group serves the application now
+  {PLAY}
   tasks:
     - name: Read the Auto Scaling groups
       amazon.aws.autoscaling_group_info:
@@ -51,23 +54,16 @@ LOOKUP = """
     - name: Show the lookup
       ansible.builtin.debug:
         msg: "current={{ asgs.results | bluegreen.aws.current_auto_scaling_groups(bluegreen_app, ['blue'], bluegreen_app) | to_json }}"
-"""
+""".replace("{PLAY}", PLAY)
 
 
 FLEET_ABSENT = """
 - name: Delete the fleet, as teardown.yml does
-  hosts: applications
-  gather_facts: false
-  module_defaults:
-    group/bluegreen.aws.aws:
-      region: "{{ bluegreen_region }}"
-      endpoint_url: "{{ bluegreen_endpoint_url }}"
-      access_key: testing
-      secret_key: testing
+  {PLAY}
   roles:
     - role: bluegreen.aws.fleet
       fleet_state: absent
-"""
+""".replace("{PLAY}", PLAY)
 
 
 class Stack(playbook_stack.Stack):
@@ -161,14 +157,7 @@ def test_lookup_by_tag_finds_codedeploys_copy(stack, tmp_path):
 
 TAG_COPY = """
 - name: Tag CodeDeploy's copy with the version, as deploy.yml does once a blue/green deployment succeeded
-  hosts: applications
-  gather_facts: false
-  module_defaults:
-    group/bluegreen.aws.aws:
-      region: "{{ bluegreen_region }}"
-      endpoint_url: "{{ bluegreen_endpoint_url }}"
-      access_key: testing
-      secret_key: testing
+  {PLAY}
   tasks:
     - name: The tagging step of the deploy entry point
       ansible.builtin.include_role:
@@ -176,7 +165,7 @@ TAG_COPY = """
         tasks_from: deploy_native_tag.yml
       vars:
         release_version: "7"
-"""
+""".replace("{PLAY}", PLAY)
 
 
 def test_a_successful_deployment_tags_the_copy_with_its_version(stack, tmp_path):
